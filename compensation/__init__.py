@@ -1,0 +1,13 @@
+"""compensation: game theory and optimisation for compensation inside medical consortia."""
+
+from .equilibria import Equilibria, TwoByTwoSolution, nash_equilibria, regret, solve_2x2
+from .exceptions import InfeasibleError, NotIdentifiedWarning
+from .flow import logit_intercept_for, price_gap, shift_share, shifted_visits
+from .games import Advantages, advantages, grid_game, sinking_game, sinking_matrices
+from .parameters import Parameters
+from .payoffs import Payoffs, objectives, payoffs, sinking_cost
+from .response import best_sinking
+from .stackelberg import SubsidyDesign, optimal_subsidy
+from .thresholds import PriceInterval, acceptable_prices, threshold_price, threshold_subsidy
+
+__version__ = "0.1.0"

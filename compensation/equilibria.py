@@ -1,0 +1,371 @@
+r"""Every Nash equilibrium of a bimatrix game, and a vectorised solver for stacks of 2×2 games.
+
+Generic solver: it knows nothing of :class:`~compensation.Parameters` and is tested on textbook
+games. Equilibria are the completely labelled vertex pairs of the best-response polytopes
+(von Stengel 2002), found by enumerating every basis in numpy batches. That finds every
+equilibrium of a nondegenerate game and every *extreme* equilibrium of a degenerate one; the
+equilibrium set of a degenerate game is the union of the products of convex hulls listed in
+``components`` (maximal Nash subsets, Audet et al. 2001).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["Equilibria", "TwoByTwoSolution", "nash_equilibria", "regret", "solve_2x2"]
+
+Profile = tuple[NDArray[np.float64], NDArray[np.float64]]
+
+MAX_BASES = 3_000_000  # about 20 s of numpy on one core; larger games need another algorithm
+
+
+def _matrices(game: Any, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    if hasattr(game, "payoff_matrices"):  # a nashpy.Game
+        A, B = game.payoff_matrices
+    else:
+        A = game
+        if B is None:
+            B = -np.asarray(A, dtype=float)
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    if A.ndim != 2 or A.shape != B.shape or 0 in A.shape:
+        raise ValueError(
+            f"payoff matrices A and B must be 2-D, non-empty and of one shape; got {A.shape} "
+            f"and {B.shape}"
+        )
+    for name, M in (("A", A), ("B", B)):
+        if not np.isfinite(M).all():
+            raise ValueError(f"payoff matrix {name} must be finite; got {M.ravel()[~np.isfinite(M.ravel())][0]!r}")
+    return A, B
+
+
+def regret(A: ArrayLike, B: ArrayLike, x: ArrayLike, y: ArrayLike) -> float:
+    r"""Largest gain either player gets by deviating from the mixed profile ``(x, y)``.
+
+    Notes
+    -----
+    .. math:: \max\{\max_i (A y)_i - x^\top A y,\; \max_j (x^\top B)_j - x^\top B y\}
+
+    A profile is a Nash equilibrium exactly when this is 0 (up to rounding).
+
+    Examples
+    --------
+    >>> from compensation import regret
+    >>> regret([[1, -1], [-1, 1]], [[-1, 1], [1, -1]], [0.5, 0.5], [0.5, 0.5])
+    0.0
+    >>> regret([[1, -1], [-1, 1]], [[-1, 1], [1, -1]], [1, 0], [1, 0])
+    2.0
+    """
+    A = np.asarray(A, dtype=float)
+    B = np.asarray(B, dtype=float)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    Ay, xB = A @ y, x @ B
+    return float(max(Ay.max() - x @ Ay, xB.max() - xB @ y, 0.0))
+
+
+@dataclass(frozen=True)
+class Equilibria:
+    """All Nash equilibria of a bimatrix game.
+
+    Attributes
+    ----------
+    equilibria : list of (ndarray, ndarray)
+        Mixed strategies ``(x, y)`` of the row and column player; for a degenerate game the
+        extreme equilibria.
+    degenerate : bool
+        True if some mixed strategy has more pure best responses than its support size; then
+        equilibria may form continua, described by ``components``.
+    components : list of (ndarray, ndarray)
+        Maximal Nash subsets: pairs ``(X, Y)`` of row and column vertex arrays (one strategy a
+        row) such that every profile in ``conv(X) × conv(Y)`` is an equilibrium. For a
+        nondegenerate game each component is a single equilibrium.
+    A, B : ndarray
+        The payoff matrices solved.
+    method : str
+        How the equilibria were found.
+    tol : float
+        Tolerance used for ties and feasibility, relative to the payoff range.
+    """
+
+    equilibria: list[Profile]
+    degenerate: bool
+    components: list[tuple[NDArray[np.float64], NDArray[np.float64]]]
+    A: NDArray[np.float64] = field(repr=False)
+    B: NDArray[np.float64] = field(repr=False)
+    method: str = "vertex enumeration"
+    tol: float = 1e-9
+
+    def max_regret(self) -> float:
+        """Largest deviation gain over all reported equilibria (0 up to rounding)."""
+        return max((regret(self.A, self.B, x, y) for x, y in self.equilibria), default=0.0)
+
+    @property
+    def pure(self) -> list[tuple[int, int]]:
+        """Pure equilibria as (row, column) indices."""
+        out = []
+        for x, y in self.equilibria:
+            if np.isclose(x.max(), 1.0) and np.isclose(y.max(), 1.0):
+                out.append((int(x.argmax()), int(y.argmax())))
+        return out
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+    def __repr__(self) -> str:
+        eqs = ", ".join(
+            f"({np.round(x, 6).tolist()}, {np.round(y, 6).tolist()})" for x, y in self.equilibria
+        )
+        return f"Equilibria(n={len(self)}, degenerate={self.degenerate}, equilibria=[{eqs}])"
+
+
+def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Vertices (other than 0) of {z ≥ 0 : M z ≤ 1} for M > 0, with their label bitmasks.
+
+    ``M`` has shape (r, d): r inequality rows over d coordinates. Label ``i < d`` means
+    ``z_i = 0``; label ``d + j`` means row j is tight. A vertex with support I (|I| = k) lies on
+    k tight rows T, so we solve ``M[T, I] z_I = 1`` for every (T, I) of equal size in batches.
+    """
+    r, d = M.shape
+    found = []
+    for k in range(1, min(r, d) + 1):
+        I = np.array(list(itertools.combinations(range(d), k)), dtype=np.intp)
+        T = np.array(list(itertools.combinations(range(r), k)), dtype=np.intp)
+        sub = M[T[:, None, :, None], I[None, :, None, :]].reshape(-1, k, k)
+        # Singular bases are common in degenerate games; relative determinant flags them so one
+        # bad matrix does not abort the whole batched solve.
+        scale = np.prod(np.linalg.norm(sub, axis=2), axis=1)
+        ok = np.abs(np.linalg.det(sub)) > 1e-11 * scale
+        if not ok.any():
+            continue
+        idx = np.nonzero(ok)[0]
+        zI = np.linalg.solve(sub[idx], np.ones((idx.size, k, 1)))[..., 0]
+        keep = (zI >= -tol).all(axis=1)
+        idx, zI = idx[keep], zI[keep]
+        z = np.zeros((idx.size, d))
+        rows = np.repeat(np.arange(idx.size), k)
+        z[rows, I[idx % len(I)].ravel()] = zI.ravel()
+        slack = z @ M.T
+        keep = (slack <= 1 + tol).all(axis=1)
+        found.append(np.clip(z[keep], 0.0, None))
+    if not found:
+        return np.zeros((0, d)), np.zeros(0, dtype=np.int64)
+    Z = np.concatenate(found)
+    tight = np.concatenate([Z <= tol, np.abs(Z @ M.T - 1) <= tol], axis=1)
+    labels = (tight.astype(np.int64) << np.arange(d + r, dtype=np.int64)).sum(axis=1)
+    # A vertex is fixed by its tight constraints, so equal label sets mean the same vertex,
+    # found once per basis of a degenerate vertex; comparing coordinates would need a tolerance.
+    _, first = np.unique(labels, return_index=True)
+    first.sort()
+    return Z[first], labels[first]
+
+
+def _components(pairs: list[tuple[int, int]]) -> list[tuple[frozenset[int], frozenset[int]]]:
+    """Maximal bicliques of the bipartite graph of extreme equilibria (Audet et al. 2001)."""
+    neigh: dict[int, frozenset[int]] = {}
+    for i, j in pairs:
+        neigh[i] = neigh.get(i, frozenset()) | {j}
+    concepts: set[frozenset[int]] = set(neigh.values())
+    frontier = set(concepts)
+    while frontier:
+        new = {a & b for a in frontier for b in concepts} - concepts - {frozenset()}
+        concepts |= new
+        frontier = new
+    out = []
+    for ys in concepts:
+        xs = frozenset(i for i, nb in neigh.items() if ys <= nb)
+        out.append((xs, ys))
+    maximal = [c for c in out if not any(c != o and c[0] <= o[0] and c[1] <= o[1] for o in out)]
+    return sorted(maximal, key=lambda c: (sorted(c[0]), sorted(c[1])))
+
+
+def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-9) -> Equilibria:
+    r"""Every Nash equilibrium of a bimatrix game, verified.
+
+    Parameters
+    ----------
+    game : nashpy.Game or array_like
+        A ``nashpy.Game``, or the row player's payoff matrix ``A`` (m × n).
+    B : array_like, optional
+        The column player's payoff matrix; omitted means zero-sum (``B = -A``).
+    tol : float, default 1e-9
+        Tolerance for ties and feasibility, relative to the range of the payoffs.
+
+    Returns
+    -------
+    Equilibria
+        ``.equilibria`` (list of ``(x, y)``), ``.degenerate``, ``.components``,
+        ``.max_regret()``. Equilibria are sorted lexicographically by ``(x, y)`` descending, so
+        pure ones in the top-left come first.
+
+    Raises
+    ------
+    ValueError
+        If the matrices are not 2-D of one shape, not finite, or the game is too large to
+        enumerate (more than ``MAX_BASES`` bases).
+
+    Notes
+    -----
+    With :math:`A, B` shifted to be positive, the best-response polytopes are
+
+    .. math::
+
+        P = \{x \ge 0 : B^\top x \le 1\}, \qquad Q = \{y \ge 0 : A y \le 1\}.
+
+    A vertex pair :math:`(x, y) \ne (0, 0)` is *completely labelled* when every pure strategy is
+    either unused or a best response; normalised, these pairs are exactly the (extreme)
+    equilibria. Unlike support enumeration this is complete for degenerate games too.
+
+    Examples
+    --------
+    Battle of the sexes has two pure equilibria and one mixed:
+
+    >>> from compensation import nash_equilibria
+    >>> eq = nash_equilibria([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    >>> for x, y in eq.equilibria:
+    ...     print(x.round(3), y.round(3))
+    [1. 0.] [1. 0.]
+    [0.6 0.4] [0.4 0.6]
+    [0. 1.] [0. 1.]
+    >>> eq.degenerate, eq.max_regret() < 1e-12
+    (False, True)
+
+    A degenerate game: the column player is indifferent against the first row, so a continuum
+    of equilibria joins two extreme ones.
+
+    >>> eq = nash_equilibria([[1, 1], [0, 0]], [[1, 1], [1, 0]])
+    >>> eq.degenerate, len(eq.components), len(eq.equilibria)
+    (True, 1, 2)
+    """
+    A, B = _matrices(game, B)
+    m, n = A.shape
+    if math.comb(m + n, m) > MAX_BASES:
+        raise ValueError(
+            f"game of shape {m}×{n} has {math.comb(m + n, m):,} bases, more than "
+            f"{MAX_BASES:,} that exact enumeration handles"
+        )
+    spread = max(np.ptp(A), np.ptp(B), 1e-300)
+    # Positive shifted copies; scaled so tol is relative to the payoff range.
+    Ap = (A - A.min()) / spread + 1.0
+    Bp = (B - B.min()) / spread + 1.0
+    X, lab_x = _vertices(Bp.T, tol)  # labels: i<m row unused, m+j column j best reply
+    Y, lab_y = _vertices(Ap, tol)  # labels: j<n column unused, n+i row i best reply
+    # Re-express Q's labels in P's numbering: row i best reply -> i, column j unused -> m+j.
+    col_unused = lab_y & ((1 << n) - 1)
+    row_best = lab_y >> n
+    lab_y = row_best | (col_unused << m)
+    full = (1 << (m + n)) - 1
+    degenerate = bool(
+        np.any(_popcount(lab_x) > m) or np.any(_popcount(lab_y) > n)
+    )
+    ii, jj = np.nonzero((lab_x[:, None] | lab_y[None, :]) == full)
+    xs = X / X.sum(axis=1, keepdims=True) if len(X) else X
+    ys = Y / Y.sum(axis=1, keepdims=True) if len(Y) else Y
+    order = sorted(range(len(ii)), key=lambda k: (tuple(-xs[ii[k]]), tuple(-ys[jj[k]])))
+    equilibria = [(xs[ii[k]], ys[jj[k]]) for k in order]
+    comps = [
+        (xs[sorted(cx)], ys[sorted(cy)])
+        for cx, cy in _components([(int(ii[k]), int(jj[k])) for k in order])
+    ]
+    result = Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
+    worst = result.max_regret()
+    if worst > 1e3 * tol * spread:  # pragma: no cover - a failure here is a bug, not bad input
+        raise RuntimeError(f"internal check failed: an equilibrium has regret {worst:g}")
+    return result
+
+
+def _popcount(v: NDArray[np.int64]) -> NDArray[np.int64]:
+    count = np.zeros_like(v)
+    v = v.copy()
+    while np.any(v):
+        count += v & 1
+        v >>= 1
+    return count
+
+
+@dataclass(frozen=True)
+class TwoByTwoSolution:
+    """Equilibria of a stack of 2×2 games, element by element.
+
+    Attributes
+    ----------
+    pure : ndarray of bool, shape (..., 2, 2)
+        ``pure[..., i, j]`` is True when (row i, column j) is a pure equilibrium.
+    mixed : ndarray, shape (..., 2)
+        Probabilities ``(x, y)`` of the first row and first column in the completely mixed
+        equilibrium; NaN where there is none.
+    degenerate : ndarray of bool, shape (...)
+        True where a pure strategy has two best responses (a zero payoff difference); there the
+        equilibria may form a continuum: use :func:`nash_equilibria` on that game.
+    """
+
+    pure: NDArray[np.bool_]
+    mixed: NDArray[np.float64]
+    degenerate: NDArray[np.bool_]
+
+    @property
+    def count(self) -> NDArray[np.int64]:
+        """Number of isolated equilibria found per game (pure plus completely mixed)."""
+        return self.pure.sum(axis=(-2, -1)) + ~np.isnan(self.mixed[..., 0])
+
+
+def solve_2x2(A: ArrayLike, B: ArrayLike, *, tol: float = 0.0) -> TwoByTwoSolution:
+    r"""Equilibria of many 2×2 games at once, with no Python loop over games.
+
+    Parameters
+    ----------
+    A, B : array_like, shape (..., 2, 2)
+        Row and column payoffs; leading axes broadcast.
+    tol : float, default 0
+        Payoff differences with absolute value ≤ ``tol`` count as ties.
+
+    Returns
+    -------
+    TwoByTwoSolution
+        ``.pure``, ``.mixed``, ``.degenerate``.
+
+    Notes
+    -----
+    With row advantages :math:`a_j = A_{0j} - A_{1j}` and column advantages
+    :math:`b_i = B_{i0} - B_{i1}`, the completely mixed equilibrium is
+
+    .. math:: y = \frac{-a_1}{a_0 - a_1}, \qquad x = \frac{-b_1}{b_0 - b_1},
+
+    when both lie strictly inside (0, 1). The game is degenerate when some :math:`a_j` or
+    :math:`b_i` is zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from compensation import solve_2x2
+    >>> pd = np.array([[3, 0], [5, 1]]), np.array([[3, 5], [0, 1]])
+    >>> mp = np.array([[1, -1], [-1, 1]]), np.array([[-1, 1], [1, -1]])
+    >>> sol = solve_2x2(np.stack([pd[0], mp[0]]), np.stack([pd[1], mp[1]]))
+    >>> sol.pure[0].astype(int).tolist(), sol.mixed[1].tolist(), sol.count.tolist()
+    ([[0, 0], [0, 1]], [0.5, 0.5], [1, 1])
+    """
+    A = np.asarray(A, dtype=np.float64)
+    B = np.asarray(B, dtype=np.float64)
+    if A.shape[-2:] != (2, 2) or B.shape[-2:] != (2, 2):
+        raise ValueError(f"A and B must have shape (..., 2, 2); got {A.shape} and {B.shape}")
+    if not (np.isfinite(A).all() and np.isfinite(B).all()):
+        raise ValueError("payoff matrices A and B must be finite; got NaN or inf")
+    a = A[..., 0, :] - A[..., 1, :]  # row's gain from row 0, per column
+    b = B[..., :, 0] - B[..., :, 1]  # column's gain from column 0, per row
+    a, b = np.broadcast_arrays(a, b)
+    row_best = np.stack([a >= -tol, a <= tol], axis=-2)  # [i, j]: row i best vs column j
+    col_best = np.stack([b >= -tol, b <= tol], axis=-1)  # [i, j]: column j best vs row i
+    pure = row_best & col_best
+    degenerate = (np.abs(a) <= tol).any(axis=-1) | (np.abs(b) <= tol).any(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = a[..., 1] / (a[..., 1] - a[..., 0])
+        x = b[..., 1] / (b[..., 1] - b[..., 0])
+    interior = (x > 0) & (x < 1) & (y > 0) & (y < 1) & ~degenerate
+    mixed = np.where(interior[..., None], np.stack([x, y], axis=-1), np.nan)
+    return TwoByTwoSolution(pure, mixed, degenerate)

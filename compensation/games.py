@@ -1,0 +1,158 @@
+"""Discrete games built from the payoff model (MODEL.md §5).
+
+Builders turn :class:`~compensation.Parameters` into payoff matrices; the generic solvers in
+:mod:`compensation.equilibria` and :mod:`compensation.evolution` never see parameters.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import nashpy
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import check_domain
+from .parameters import Parameters
+from .payoffs import _objectives
+
+__all__ = ["Advantages", "advantages", "grid_game", "sinking_game", "sinking_matrices"]
+
+
+def sinking_matrices(p: Parameters) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Payoff matrices of the 2×2 sinking game, stacked over array-valued parameters.
+
+    Rows are L's (Sink :math:`\bar s`, Not), columns P's (Active, Passive); entries are the
+    objectives :math:`O_L, O_P` of MODEL.md §4 (equal to :math:`\Pi_L, \Pi_P` when
+    :math:`\eta = 0`), in 万元 per year.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``A`` and ``B`` of shape ``p.shape + (2, 2)``, ready for :func:`solve_2x2`.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, sinking_matrices
+    >>> A, B = sinking_matrices(Parameters())
+    >>> A.round(2).tolist()
+    [[-49.2, -63.32], [0.0, 0.0]]
+    """
+    s = np.asarray(p.sinking_level)[..., None, None] * np.array([[1.0], [0.0]])
+    e = np.array([[1.0, 0.0]])
+    A, B = _objectives(_expand(p, 2), s, e)
+    shape = p.shape + (2, 2)
+    return np.broadcast_to(A, shape).copy(), np.broadcast_to(B, shape).copy()
+
+
+def _expand(p: Parameters, k: int) -> Parameters:
+    """View of ``p`` whose array fields gain ``k`` trailing axes, to broadcast with grids."""
+    from .parameters import FIELDS, _unchecked
+
+    changes = {
+        n: np.asarray(getattr(p, n))[(...,) + (None,) * k]
+        for n in FIELDS
+        if np.ndim(getattr(p, n))
+    }
+    return _unchecked(p, **changes)
+
+
+def _scalar(p: Parameters, what: str) -> None:
+    if p.shape != ():
+        raise ValueError(
+            f"{what} needs scalar parameters; got array fields of shape {p.shape} "
+            "(use sinking_matrices and solve_2x2 for sweeps)"
+        )
+
+
+def sinking_game(p: Parameters) -> nashpy.Game:
+    r"""The 2×2 sinking game as a ``nashpy.Game``.
+
+    Rows: leader Sink (:math:`s = \bar s`) or Not (:math:`s = 0`); columns: primary care
+    Active or Passive. Entries are the objectives of MODEL.md §4 in 万元 per year.
+
+    Parameters
+    ----------
+    p : Parameters
+        Scalar parameters (for arrays use :func:`sinking_matrices`).
+
+    Examples
+    --------
+    >>> from compensation import Parameters, sinking_game, nash_equilibria
+    >>> game = sinking_game(Parameters(subsidy=0.3))
+    >>> nash_equilibria(game).pure
+    [(0, 0)]
+    """
+    _scalar(p, "sinking_game")
+    A, B = sinking_matrices(p)
+    return nashpy.Game(A, B)
+
+
+def grid_game(p: Parameters, sinking_levels: ArrayLike) -> nashpy.Game:
+    r"""The k×2 game in which the leader picks one of several sinking levels.
+
+    Parameters
+    ----------
+    p : Parameters
+        Scalar parameters.
+    sinking_levels : array_like, shape (k,)
+        Doctor-days per year for the k rows (include 0 for "Not"), each in
+        ``[0, max_sinking]``.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, grid_game, nash_equilibria
+    >>> game = grid_game(Parameters(subsidy=0.3), [0, 150, 300, 600])
+    >>> nash_equilibria(game).pure
+    [(2, 0)]
+    """
+    _scalar(p, "grid_game")
+    s = check_domain("sinking_levels", sinking_levels, "nonneg", "dd/yr")
+    if s.ndim != 1 or s.size == 0:
+        raise ValueError(f"sinking_levels must be a non-empty 1-D array; got shape {s.shape}")
+    if np.any(s > p.max_sinking):
+        raise ValueError(
+            f"sinking_levels must be ≤ max_sinking = {p.max_sinking:g} (dd/yr); got {s.max():g}"
+        )
+    A, B = _objectives(p, s[:, None], np.array([[1.0, 0.0]]))
+    return nashpy.Game(A, B)
+
+
+class Advantages(NamedTuple):
+    r"""Incentives of the 2×2 sinking game (MODEL.md §5), in 万元 per year.
+
+    ``A1``, ``A0``: L's gain from Sink over Not when P is active, passive.
+    ``B1``, ``B0``: P's gain from Active over Passive when L sinks, does not.
+    """
+
+    A1: NDArray[np.float64]
+    A0: NDArray[np.float64]
+    B1: NDArray[np.float64]
+    B0: NDArray[np.float64]
+
+
+def advantages(p: Parameters) -> Advantages:
+    r"""Each player's gain from its first strategy, given the other's choice.
+
+    Notes
+    -----
+    .. math::
+
+        A_1 = O_L(\bar s, 1) - O_L(0, 1), \quad A_0 = O_L(\bar s, 0) - O_L(0, 0), \\
+        B_1 = O_P(\bar s, 1) - O_P(\bar s, 0), \quad B_0 = O_P(0, 1) - O_P(0, 0).
+
+    (Sink, Active) is an equilibrium exactly when :math:`A_1 \ge 0` and :math:`B_1 \ge 0`.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, advantages
+    >>> [round(float(v), 2) for v in advantages(Parameters())]
+    [-49.2, -63.32, 6.28, -2.0]
+    """
+    A, B = sinking_matrices(p)
+    return Advantages(
+        A[..., 0, 0] - A[..., 1, 0],
+        A[..., 0, 1] - A[..., 1, 1],
+        B[..., 0, 0] - B[..., 0, 1],
+        B[..., 1, 0] - B[..., 1, 1],
+    )

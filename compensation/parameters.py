@@ -1,0 +1,352 @@
+r"""Model parameters (MODEL.md §2–3): one validated, frozen, sweep-ready object.
+
+Money is in 万元 (10,000 CNY), sinking in doctor-days on site per year (dd/yr), payoffs per year
+relative to the no-sinking status quo. Defaults are illustrative, not estimates.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ._validation import as_float, check_choice, domain_error, suggest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+__all__ = ["FIELDS", "FLOWS", "Field", "Parameters"]
+
+FLOWS = ("linear", "saturating", "logit")
+
+
+class Field(NamedTuple):
+    """Metadata of one parameter: symbol, meaning, unit and allowed domain."""
+
+    symbol: str
+    meaning: str
+    unit: str
+    domain: str
+
+
+FIELDS: dict[str, Field] = {
+    "visits": Field("N", "in-scope visits of the catchment", "visits/yr", "nonneg"),
+    "common_share": Field(r"\theta", "share of visits manageable at primary level", "-", "share"),
+    "shift_rate": Field("a", "moved share of common visits per doctor-day (linear flow)", "1/dd",
+                        "nonneg"),
+    "max_shift": Field(r"\Delta q_{max}", "cap on the moved share", "-", "share"),
+    "half_sinking": Field("s_h", "sinking scale of the saturating and logit flows", "dd",
+                          "positive"),
+    "leader_margin": Field("m_L", "leader's margin per common visit", "万元/visit", "nonneg"),
+    "slot_value": Field(r"\rho_L", "value to the leader of a freed slot", "万元/visit", "nonneg"),
+    "primary_margin": Field("m_P", "primary care's margin per visit", "万元/visit", "nonneg"),
+    "cost_linear": Field("c_1", "linear sinking cost", "万元/dd", "nonneg"),
+    "cost_quadratic": Field("c_2", "quadratic sinking cost", "万元/dd²", "positive"),
+    "hosting_cost": Field("c_P", "primary care's cost per doctor-day hosted", "万元/dd", "nonneg"),
+    "readiness_cost": Field("K_P", "primary care's fixed cost of being active", "万元/yr",
+                            "nonneg"),
+    "brand_benefit": Field(r"\beta_B", "leader's brand, teaching and assessment credit",
+                           "万元/dd", "nonneg"),
+    "passive_fraction": Field(r"\varepsilon", "share of the shift that happens with P passive",
+                              "-", "share"),
+    "price": Field("w", "internal compensation price paid by P to L (补偿价格)", "万元/dd",
+                   "real"),
+    "profit_share": Field(r"\varphi", "share of P's incremental margin paid to L", "-", "share"),
+    "subsidy": Field("g", "government subsidy to the leader", "万元/dd", "nonneg"),
+    "primary_subsidy": Field("g_P", "lump-sum subsidy to an active P", "万元/yr", "nonneg"),
+    "social_benefit": Field("h", "patients' and society's benefit per doctor-day sunk", "万元/dd",
+                            "nonneg"),
+    "funds_cost": Field(r"\lambda", "marginal cost of public funds minus 1", "-", "nonneg"),
+    "integration": Field(r"\eta", "weight each side puts on the joint payoff (紧密型 = 1)", "-",
+                         "share"),
+    "sinking_level": Field(r"\bar s", "doctor-days sunk under Sink in discrete games", "dd/yr",
+                           "positive"),
+    "max_sinking": Field("s_{max}", "upper bound of sinking", "dd/yr", "positive"),
+    "logit_intercept": Field(r"\alpha_0", "intercept of the primary-care choice logit", "-",
+                             "real"),
+    "quality_sensitivity": Field(r"\alpha_s", "logit weight of capability gained by sinking "
+                                 "(negative: patients move up)", "-", "real"),
+    "price_sensitivity": Field(r"\alpha_p", "logit weight of the out-of-pocket price gap",
+                               "1/万元", "nonneg"),
+    "leader_visit_price": Field("p_L", "price of a visit at the leader", "万元/visit", "nonneg"),
+    "primary_visit_price": Field("p_P", "price of a visit in primary care", "万元/visit",
+                                 "nonneg"),
+    "leader_reimbursement": Field("r_L", "insurer's reimbursement rate at the leader", "-",
+                                  "share"),
+    "primary_reimbursement": Field("r_P", "insurer's reimbursement rate in primary care", "-",
+                                   "share"),
+    "direct_surcharge": Field(r"\sigma", "surcharge on direct visits to the leader", "-",
+                              "nonneg"),
+    "referral_discount": Field(r"\delta", "discount for community-first visits", "-", "share"),
+}
+
+
+def _freeze(value: Any, name: str) -> float | np.ndarray:
+    arr = as_float(value, name)
+    if arr.ndim == 0:
+        return float(arr)
+    arr = arr.copy()
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class Parameters:
+    r"""Parameters of the consortium model (MODEL.md §2), validated and immutable.
+
+    Every numeric field may be a scalar or a numpy array; arrays broadcast against each other in
+    every payoff, threshold and best-response function, which is how sweeps are done.
+
+    Parameters
+    ----------
+    visits : float
+        :math:`N`, in-scope visits of the catchment per year (visits/yr), ≥ 0.
+    common_share : float
+        :math:`\theta`, share of visits manageable at primary level, in [0, 1].
+    shift_rate : float
+        :math:`a`, share of common visits moved to P per doctor-day (1/dd), ≥ 0.
+    max_shift : float
+        :math:`\Delta q_{max}`, cap on the moved share, in [0, 1].
+    half_sinking : float
+        :math:`s_h`, sinking scale of the saturating and logit flows (dd), > 0.
+    leader_margin, slot_value, primary_margin : float
+        :math:`m_L, \rho_L, m_P` (万元/visit), ≥ 0.
+    cost_linear, cost_quadratic : float
+        :math:`c_1` (万元/dd) ≥ 0 and :math:`c_2` (万元/dd²) > 0 of
+        :math:`C(s) = c_1 s + \tfrac12 c_2 s^2`.
+    hosting_cost : float
+        :math:`c_P`, P's cost per doctor-day hosted (万元/dd), ≥ 0.
+    readiness_cost : float
+        :math:`K_P`, P's fixed cost of being active (万元/yr), ≥ 0.
+    brand_benefit : float
+        :math:`\beta_B`, L's brand, teaching and assessment credit (万元/dd), ≥ 0.
+    passive_fraction : float
+        :math:`\varepsilon`, share of the shift that still happens when P is passive.
+    price : float
+        :math:`w`, internal price paid by P to L (万元/dd); negative means L pays P.
+    profit_share : float
+        :math:`\varphi`, share of P's incremental margin paid to L, in [0, 1].
+    subsidy : float
+        :math:`g`, government subsidy to L (万元/dd), ≥ 0.
+    primary_subsidy : float
+        :math:`g_P`, lump sum to an active P (万元/yr), ≥ 0.
+    social_benefit : float
+        :math:`h`, social benefit per doctor-day sunk (万元/dd), ≥ 0.
+    funds_cost : float
+        :math:`\lambda`, marginal cost of public funds minus one, ≥ 0.
+    integration : float
+        :math:`\eta`, weight on the joint payoff: 0 loose alliance (松散型), 1 one legal entity
+        (紧密型).
+    sinking_level : float
+        :math:`\bar s`, doctor-days sunk under "Sink" (dd/yr), > 0 and ≤ ``max_sinking``.
+    max_sinking : float
+        :math:`s_{max}`, upper bound of sinking (dd/yr), > 0.
+    flow : {"linear", "saturating", "logit"}
+        Patient-flow form of MODEL.md §3 (see :func:`compensation.shift_share`).
+    logit_intercept, quality_sensitivity, price_sensitivity : float
+        :math:`\alpha_0, \alpha_s, \alpha_p` of the logit flow; a negative
+        :math:`\alpha_s` makes patients migrate up (SEEDS.md, paper 000).
+    leader_visit_price, primary_visit_price : float
+        Out-of-pocket list prices :math:`p_L, p_P` (万元/visit).
+    leader_reimbursement, primary_reimbursement : float
+        Reimbursement rates :math:`r_L, r_P` in [0, 1].
+    direct_surcharge, referral_discount : float
+        Surcharge :math:`\sigma` on direct visits to L, discount :math:`\delta` for
+        community-first visits (10–20% in the sources).
+
+    Raises
+    ------
+    TypeError
+        For an unknown field name (with the closest valid name).
+    ValueError
+        Listing every field outside its range, with unit and value.
+
+    Examples
+    --------
+    >>> from compensation import Parameters
+    >>> p = Parameters(subsidy=0.1)
+    >>> p.subsidy, p.replace(price=-0.02).price
+    (0.1, -0.02)
+    >>> Parameters(subsidy=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: subsidy must be finite and ≥ 0 (万元/dd); got -1.0
+    """
+
+    visits: Any = 200_000.0
+    common_share: Any = 0.7
+    shift_rate: Any = 2e-4
+    max_shift: Any = 0.5
+    half_sinking: Any = 300.0
+    leader_margin: Any = 0.005
+    slot_value: Any = 0.002
+    primary_margin: Any = 0.004
+    cost_linear: Any = 0.12
+    cost_quadratic: Any = 2e-4
+    hosting_cost: Any = 0.02
+    readiness_cost: Any = 2.0
+    brand_benefit: Any = 0.02
+    passive_fraction: Any = 0.3
+    price: Any = 0.05
+    profit_share: Any = 0.0
+    subsidy: Any = 0.0
+    primary_subsidy: Any = 0.0
+    social_benefit: Any = 0.2
+    funds_cost: Any = 0.2
+    integration: Any = 0.0
+    sinking_level: Any = 300.0
+    max_sinking: Any = 2000.0
+    logit_intercept: Any = -1.2
+    quality_sensitivity: Any = 2.0
+    price_sensitivity: Any = 30.0
+    leader_visit_price: Any = 0.03
+    primary_visit_price: Any = 0.01
+    leader_reimbursement: Any = 0.5
+    primary_reimbursement: Any = 0.7
+    direct_surcharge: Any = 0.0
+    referral_discount: Any = 0.0
+    flow: str = field(default="linear")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Parameters:
+        # The generated __init__ would say only "unexpected keyword"; an economist who typed
+        # `subsidey` deserves the right name (HARK stores such typos silently).
+        unknown = [k for k in kwargs if k not in _NAMES]
+        if unknown:
+            raise TypeError(
+                f"Parameters has no field {unknown[0]!r}{suggest(unknown[0], _NAMES)}"
+            )
+        return super().__new__(cls)
+
+    def __post_init__(self) -> None:
+        errors = []
+        for name, meta in FIELDS.items():
+            value = getattr(self, name)
+            message = domain_error(name, value, meta.domain, meta.unit)
+            if message is None:
+                object.__setattr__(self, name, _freeze(value, name))
+            else:
+                errors.append(message)
+        try:
+            check_choice("flow", self.flow, FLOWS)
+        except ValueError as exc:
+            errors.append(str(exc))
+        if not errors:
+            with np.errstate(invalid="ignore"):
+                excess = np.asarray(self.sinking_level) > np.asarray(self.max_sinking)
+            if excess.any():
+                errors.append(
+                    "sinking_level must be ≤ max_sinking (dd/yr); got "
+                    f"{np.max(self.sinking_level):g} > {np.min(self.max_sinking):g}"
+                )
+        if errors:
+            raise ValueError("; ".join(errors))
+
+    def replace(self, **changes: Any) -> Parameters:
+        """Return a copy with ``changes`` applied and validated (unknown names raise)."""
+        values = self.to_dict()
+        values.update(changes)
+        return Parameters(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as a dict (arrays stay arrays)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Broadcast shape of all array-valued fields (``()`` for a single point)."""
+        return np.broadcast_shapes(*(np.shape(getattr(self, n)) for n in FIELDS))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Parameters):
+            return NotImplemented
+        return self.flow == other.flow and all(
+            np.array_equal(getattr(self, n), getattr(other, n)) for n in FIELDS
+        )
+
+    def __hash__(self) -> int:
+        return hash(
+            (self.flow, *(np.asarray(getattr(self, n)).tobytes() for n in FIELDS))
+        )
+
+    def __repr__(self) -> str:
+        default = _DEFAULT
+        changed = [
+            f"{n}={getattr(self, n)!r}" for n in _NAMES if not _same(self, default, n)
+        ]
+        return f"Parameters({', '.join(changed)})"
+
+    # ----- files -------------------------------------------------------------------------
+    def _plain(self) -> dict[str, Any]:
+        out = {}
+        for name, value in self.to_dict().items():
+            out[name] = value.tolist() if isinstance(value, np.ndarray) else value
+        return out
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """Serialise to JSON text; also write it to ``path`` when given."""
+        text = json.dumps(self._plain(), indent=2, ensure_ascii=False)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Parameters:
+        """Read parameters from a JSON file path or JSON text; missing fields keep defaults."""
+        text = _read(source, "{")
+        return cls(**json.loads(text))
+
+    def to_toml(self, path: str | Path | None = None) -> str:
+        """Serialise to TOML text (one ``name = value`` per line, units as comments)."""
+        lines = []
+        for name, value in self._plain().items():
+            unit = FIELDS[name].unit if name in FIELDS else ""
+            lines.append(f"{name} = {_toml_value(value)}" + (f"  # {unit}" if unit != "-" and
+                                                            unit else ""))
+        text = "\n".join(lines) + "\n"
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_toml(cls, source: str | Path) -> Parameters:
+        """Read parameters from a TOML file path or TOML text; missing fields keep defaults."""
+        text = _read(source, "=")
+        data = tomllib.loads(text)
+        return cls(**data.get("parameters", data))
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return repr(float(value))
+
+
+def _read(source: str | Path, marker: str) -> str:
+    if isinstance(source, Path) or marker not in str(source):
+        return Path(source).read_text(encoding="utf-8")
+    return str(source)
+
+
+def _same(a: Parameters, b: Parameters, name: str) -> bool:
+    x, y = getattr(a, name), getattr(b, name)
+    return isinstance(x, str) and x == y or (not isinstance(x, str) and np.array_equal(x, y))
+
+
+_NAMES = tuple(f.name for f in fields(Parameters))
+_DEFAULT = Parameters()
+
+
+def _unchecked(p: Parameters, **changes: Any) -> Parameters:
+    """Copy of ``p`` with already-valid ``changes``, skipping validation (internal hot paths)."""
+    q = object.__new__(Parameters)
+    for name in _NAMES:
+        object.__setattr__(q, name, changes.get(name, getattr(p, name)))
+    return q

@@ -1,0 +1,168 @@
+r"""Payoffs of the leading hospital, primary care and society (MODEL.md §4).
+
+Every function broadcasts ``s``, ``e`` and all array-valued fields of :class:`Parameters`
+against each other; no Python loop runs over grid points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._validation import check_domain
+from .flow import _shift
+from .parameters import Parameters
+
+__all__ = ["Payoffs", "objectives", "payoffs", "sinking_cost"]
+
+
+@dataclass(frozen=True)
+class Payoffs:
+    """Yearly payoffs relative to the no-sinking status quo, in 万元.
+
+    Attributes
+    ----------
+    leader : ndarray
+        :math:`\\Pi_L`, the leading hospital's payoff.
+    primary : ndarray
+        :math:`\\Pi_P`, primary care's payoff.
+    welfare : ndarray
+        :math:`W`, social welfare net of the cost of public funds.
+    """
+
+    leader: NDArray[np.float64]
+    primary: NDArray[np.float64]
+    welfare: NDArray[np.float64]
+
+    def __repr__(self) -> str:
+        return (
+            f"Payoffs(leader={np.round(self.leader, 6)!r}, primary={np.round(self.primary, 6)!r}, "
+            f"welfare={np.round(self.welfare, 6)!r})"
+        )
+
+
+def sinking_cost(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
+    r"""Leader's cost of sinking :math:`C(s) = c_1 s + \tfrac12 c_2 s^2` in 万元 per year.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, sinking_cost
+    >>> float(sinking_cost(Parameters(), 300))
+    45.0
+    """
+    s = check_domain("s", s, "nonneg", "dd/yr")
+    return p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
+
+
+def _payoffs(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Payoffs:
+    visits = p.common_share * p.visits * _shift(p, s)
+    moved = visits * (p.passive_fraction + (1 - p.passive_fraction) * e)
+    cost = p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
+    leader = (
+        -(p.leader_margin - p.slot_value - p.profit_share * p.primary_margin) * moved
+        - cost
+        + (p.price * e + p.subsidy + p.brand_benefit) * s
+    )
+    primary = (
+        (1 - p.profit_share) * p.primary_margin * moved
+        - (p.price + p.hosting_cost) * s * e
+        + (p.primary_subsidy - p.readiness_cost) * e
+    )
+    welfare = (
+        leader
+        + primary
+        + p.social_benefit * s * e
+        - (1 + p.funds_cost) * (p.subsidy * s + p.primary_subsidy * e)
+    )
+    return Payoffs(np.asarray(leader), np.asarray(primary), np.asarray(welfare))
+
+
+def _check_se(s: ArrayLike, e: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    s = check_domain("s", s, "nonneg", "dd/yr")
+    e = check_domain("e", e, "share")
+    return s, e
+
+
+def payoffs(p: Parameters, s: ArrayLike, e: ArrayLike = 1.0) -> Payoffs:
+    r"""Payoffs of L, P and society when L sinks ``s`` and P's activity is ``e``.
+
+    Parameters
+    ----------
+    p : Parameters
+        Model parameters; array fields broadcast.
+    s : array_like
+        Sinking in doctor-days per year, ≥ 0.
+    e : array_like, default 1
+        1 if primary care is active, 0 if passive; values in between are the probability of
+        being active, so the payoffs are expectations.
+
+    Returns
+    -------
+    Payoffs
+        ``.leader``, ``.primary``, ``.welfare`` in 万元 per year, relative to no sinking.
+
+    Notes
+    -----
+    MODEL.md §4, with :math:`f(e) = \varepsilon + (1-\varepsilon) e` and
+    :math:`V(s) = \theta N \Delta q(s)`:
+
+    .. math::
+
+        \Pi_L &= -(m_L - \rho_L - \varphi m_P) V(s) f(e) - C(s) + (w e + g + \beta_B) s \\
+        \Pi_P &= (1 - \varphi) m_P V(s) f(e) - (w + c_P) s e - K_P e + g_P e \\
+        W &= \Pi_L + \Pi_P + h s e - (1 + \lambda)(g s + g_P e)
+
+    The siphon effect is the term :math:`-(m_L - \rho_L) V f`: the leader loses margin on moved
+    patients unless it is crowded (:math:`\rho_L` near :math:`m_L`).
+
+    Examples
+    --------
+    >>> from compensation import Parameters, payoffs
+    >>> r = payoffs(Parameters(), s=300, e=1)
+    >>> round(float(r.leader), 4), round(float(r.primary), 4), round(float(r.welfare), 4)
+    (-45.6, 4.6, 19.0)
+    """
+    s, e = _check_se(s, e)
+    return _payoffs(p, s, e)
+
+
+def objectives(
+    p: Parameters, s: ArrayLike, e: ArrayLike = 1.0
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r"""Objectives that L and P maximise in a consortium of integration :math:`\eta`.
+
+    Parameters
+    ----------
+    p, s, e
+        As in :func:`payoffs`.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        :math:`O_L` and :math:`O_P` in 万元 per year.
+
+    Notes
+    -----
+    MODEL.md §4 (tight vs loose consortium, 紧密型 vs 松散型):
+
+    .. math:: O_L = (1 - \eta)\Pi_L + \eta(\Pi_L + \Pi_P), \quad
+              O_P = (1 - \eta)\Pi_P + \eta(\Pi_L + \Pi_P)
+
+    Examples
+    --------
+    >>> from compensation import Parameters, objectives
+    >>> o_l, o_p = objectives(Parameters(integration=1.0), 300, 1)
+    >>> bool(o_l == o_p)
+    True
+    """
+    s, e = _check_se(s, e)
+    return _objectives(p, s, e)
+
+
+def _objectives(
+    p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    r = _payoffs(p, s, e)
+    return r.leader + p.integration * r.primary, r.primary + p.integration * r.leader
