@@ -100,7 +100,7 @@ class Equilibria:
     A: NDArray[np.float64] = field(repr=False)
     B: NDArray[np.float64] = field(repr=False)
     method: str = "vertex enumeration"
-    tol: float = 1e-9
+    tol: float = 1e-10
 
     def max_regret(self) -> float:
         """Largest deviation gain over all reported equilibria (0 up to rounding)."""
@@ -185,7 +185,7 @@ def _components(pairs: list[tuple[int, int]]) -> list[tuple[frozenset[int], froz
     return sorted(maximal, key=lambda c: (sorted(c[0]), sorted(c[1])))
 
 
-def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-9) -> Equilibria:
+def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10) -> Equilibria:
     r"""Every Nash equilibrium of a bimatrix game, verified.
 
     Parameters
@@ -194,8 +194,9 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-9)
         A ``nashpy.Game``, or the row player's payoff matrix ``A`` (m × n).
     B : array_like, optional
         The column player's payoff matrix; omitted means zero-sum (``B = -A``).
-    tol : float, default 1e-9
-        Tolerance for ties and feasibility, relative to the range of the payoffs.
+    tol : float, default 1e-10
+        Tolerance for ties and feasibility, relative to each player's payoff range: payoff
+        differences smaller than this count as ties (degeneracy).
 
     Returns
     -------
@@ -250,10 +251,11 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-9)
             f"game of shape {m}×{n} has {math.comb(m + n, m):,} bases, more than "
             f"{MAX_BASES:,} that exact enumeration handles"
         )
+    # Positive copies scaled per player (equilibria are invariant to positive affine maps of
+    # each player's payoffs), so tol is relative to that player's payoff range.
+    Ap = (A - A.min()) / max(np.ptp(A), 1e-300) + 1.0
+    Bp = (B - B.min()) / max(np.ptp(B), 1e-300) + 1.0
     spread = max(np.ptp(A), np.ptp(B), 1e-300)
-    # Positive shifted copies; scaled so tol is relative to the payoff range.
-    Ap = (A - A.min()) / spread + 1.0
-    Bp = (B - B.min()) / spread + 1.0
     X, lab_x = _vertices(Bp.T, tol)  # labels: i<m row unused, m+j column j best reply
     Y, lab_y = _vertices(Ap, tol)  # labels: j<n column unused, n+i row i best reply
     # Re-express Q's labels in P's numbering: row i best reply -> i, column j unused -> m+j.

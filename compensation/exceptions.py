@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DegenerateGameWarning", "InfeasibleError", "NotIdentifiedWarning"]
+__all__ = ["InfeasibleError", "NotIdentifiedWarning"]
 
 
 class InfeasibleError(ValueError):
@@ -20,6 +20,3 @@ class NotIdentifiedWarning(UserWarning):
         super().__init__(message)
         self.parameters = tuple(parameters)
 
-
-class DegenerateGameWarning(UserWarning):
-    """A game is degenerate, so its equilibria may form continua."""

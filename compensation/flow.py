@@ -68,7 +68,8 @@ def logit_intercept_for(p: Parameters, baseline_share: ArrayLike) -> NDArray[np.
 
     Examples
     --------
-    >>> from compensation import Parameters, logit_intercept_for, shift_share
+    >>> import numpy as np
+    >>> from compensation import Parameters, logit_intercept_for, price_gap
     >>> p = Parameters(flow="logit")
     >>> a0 = float(logit_intercept_for(p, 0.35))
     >>> q0 = 1 / (1 + np.exp(-(a0 + p.price_sensitivity * float(price_gap(p)))))

@@ -36,7 +36,7 @@ def sinking_matrices(p: Parameters) -> tuple[NDArray[np.float64], NDArray[np.flo
     >>> from compensation import Parameters, sinking_matrices
     >>> A, B = sinking_matrices(Parameters())
     >>> A.round(2).tolist()
-    [[-49.2, -63.32], [0.0, 0.0]]
+    [[-49.2, -46.56], [0.0, 0.0]]
     """
     s = np.asarray(p.sinking_level)[..., None, None] * np.array([[1.0], [0.0]])
     e = np.array([[1.0, 0.0]])
@@ -104,7 +104,7 @@ def grid_game(p: Parameters, sinking_levels: ArrayLike) -> nashpy.Game:
     >>> from compensation import Parameters, grid_game, nash_equilibria
     >>> game = grid_game(Parameters(subsidy=0.3), [0, 150, 300, 600])
     >>> nash_equilibria(game).pure
-    [(2, 0)]
+    [(3, 0)]
     """
     _scalar(p, "grid_game")
     s = check_domain("sinking_levels", sinking_levels, "nonneg", "dd/yr")
@@ -147,7 +147,7 @@ def advantages(p: Parameters) -> Advantages:
     --------
     >>> from compensation import Parameters, advantages
     >>> [round(float(v), 2) for v in advantages(Parameters())]
-    [-49.2, -63.32, 6.28, -2.0]
+    [-49.2, -46.56, 0.52, -2.0]
     """
     A, B = sinking_matrices(p)
     return Advantages(

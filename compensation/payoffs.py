@@ -122,7 +122,7 @@ def payoffs(p: Parameters, s: ArrayLike, e: ArrayLike = 1.0) -> Payoffs:
     >>> from compensation import Parameters, payoffs
     >>> r = payoffs(Parameters(), s=300, e=1)
     >>> round(float(r.leader), 4), round(float(r.primary), 4), round(float(r.welfare), 4)
-    (-45.6, 4.6, 19.0)
+    (-49.2, 10.6, 21.4)
     """
     s, e = _check_se(s, e)
     return _payoffs(p, s, e)

@@ -124,11 +124,11 @@ def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
     >>> from compensation import Parameters, best_sinking
     >>> p = Parameters(price=0.3, subsidy=0.2)
     >>> float(best_sinking(p))
-    1010.0
-    >>> bool(abs(best_sinking(p, method="numeric") - 1010.0) < 1e-9)
+    1580.0
+    >>> bool(abs(best_sinking(p, method="numeric") - 1580.0) < 1e-9)
     True
-    >>> best_sinking(p.replace(subsidy=[0.0, 0.1, 0.2])).tolist()
-    [10.0, 510.0, 1010.0]
+    >>> best_sinking(p.replace(subsidy=[0.0, 0.1, 0.2])).round(6).tolist()
+    [580.0, 1080.0, 1580.0]
     """
     check_choice("method", method, ("auto", "closed-form", "numeric"))
     if method == "closed-form" and p.flow != "linear":

@@ -22,7 +22,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from ._validation import check_choice, check_domain
 from .games import _scalar
-from .parameters import Parameters, _unchecked
+from .parameters import FIELDS, Parameters, _unchecked
 from .payoffs import _objectives, _payoffs
 from .response import _closed_form, _gain_per_day, _inducing_bounds, _net_loss, _numeric
 
@@ -53,7 +53,8 @@ class SubsidyDesign:
         True where primary care is willing to be active at the solution
         (:math:`O_P(s^*, 1) \\ge O_P(s^*, 0)`); the design assumes it.
     alliance, method : str
-        Alliance type and ``"closed-form"`` or ``"numeric"``.
+        Alliance type and ``"closed-form"``, ``"numeric"``, or ``"closed-form+numeric"`` for
+        arrays where corner points were solved numerically.
     budget : float or None
         The budget used.
     """
@@ -126,6 +127,13 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
     s_check = _closed_form(_unchecked(p, subsidy=g, price=w_safe))
     valid &= np.isclose(s_check, s, rtol=1e-9, atol=1e-9 * p.max_sinking)
     return np.asarray(g), np.asarray(w_safe), np.asarray(valid)
+
+
+def _at(p: Parameters, idx: tuple[int, ...]) -> Parameters:
+    """The scalar parameter point at ``idx`` of an array-valued ``p``."""
+    changes = {n: float(np.broadcast_to(getattr(p, n), p.shape)[idx]) for n in FIELDS
+               if np.ndim(getattr(p, n))}
+    return _unchecked(p, **changes)
 
 
 def _welfare(p: Parameters, g: NDArray, w: NDArray, s: NDArray) -> NDArray:
@@ -278,17 +286,17 @@ def optimal_subsidy(
 
     Here :math:`s_0` is the leader's choice at :math:`g = 0` and :math:`M_1 = \theta N a
     ((1-\varphi) m_P - (m_L - \rho_L - \varphi m_P)) + \beta_B - c_1 - c_P`. A binding budget
-    replaces :math:`g^{opt}` by the root of :math:`g\, s(g) = ` budget.
+    replaces :math:`g^{opt}` by the root of :math:`g\, s(g) = \text{budget}`.
 
     Examples
     --------
     >>> from compensation import Parameters, optimal_subsidy
     >>> d = optimal_subsidy(Parameters())
     >>> round(float(d.subsidy), 4), round(float(d.sinking), 2), d.method
-    (0.1083, 666.67, 'closed-form')
+    (0.192, 290.0, 'closed-form')
     >>> d = optimal_subsidy(Parameters(), alliance="primary-led")
     >>> round(float(d.subsidy), 4), round(float(d.price), 4)
-    (0.1362, -0.0032)
+    (0.1916, 0.0422)
     """
     check_choice("alliance", alliance, ALLIANCES)
     check_choice("method", method, ("auto", "closed-form", "numeric"))
@@ -301,22 +309,28 @@ def optimal_subsidy(
         alliance_eff = "government-led"
     else:
         alliance_eff = alliance
-    used = "numeric"
-    if method != "numeric" and p.flow == "linear":
+    if method == "numeric" or p.flow != "linear":
+        _scalar(p, "optimal_subsidy(method='numeric')")
+        g_f, w_f = _numeric_design(p, alliance_eff, budget)
+        g, w, valid, used = np.asarray(g_f), np.asarray(w_f), np.asarray(False), "numeric"
+    else:
         g, w, valid = _closed(p, alliance_eff, budget)
-        if method == "closed-form" or bool(np.all(valid)):
-            used = "closed-form"
-            if method == "closed-form" and not np.all(valid):
+        used = "closed-form"
+        if not np.all(valid):
+            if method == "closed-form":
                 raise ValueError(
                     "method='closed-form' does not apply here: the optimum is not interior "
                     "(sinking at 0 or max_sinking, or beyond the flow cap); use method='auto'"
                 )
-    if used == "numeric":
-        _scalar(p, "optimal_subsidy(method='numeric')")
-        g_f, w_f = _numeric_design(p, alliance_eff, budget)
-        g, w = np.asarray(g_f), np.asarray(w_f)
+            # Corner solutions: solve those points numerically, one scalar problem each.
+            used = "closed-form+numeric" if np.any(valid) else "numeric"
+            g, w = np.array(g, dtype=float), np.array(w, dtype=float)
+            valid = np.broadcast_to(valid, g.shape)
+            for idx in np.ndindex(g.shape):
+                if not valid[idx]:
+                    g[idx], w[idx] = _numeric_design(_at(p, idx), alliance_eff, budget)
     q = _unchecked(p, subsidy=g, price=w)
-    s = _closed_form(q) if used == "closed-form" else _numeric(q)
+    s = np.where(valid, _closed_form(q), _numeric(q)) if p.flow == "linear" else _numeric(q)
     r = _payoffs(q, s, np.asarray(1.0))
     o_act = _objectives(q, s, np.asarray(1.0))[1]
     o_pas = _objectives(q, s, np.asarray(0.0))[1]

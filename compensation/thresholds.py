@@ -102,9 +102,11 @@ def acceptable_prices(p: Parameters) -> PriceInterval:
     Examples
     --------
     >>> from compensation import Parameters, acceptable_prices
-    >>> iv = acceptable_prices(Parameters(subsidy=0.1))
+    >>> iv = acceptable_prices(Parameters(subsidy=0.2))
     >>> round(float(iv.low), 4), round(float(iv.high), 4), bool(iv.empty)
-    (0.114, 0.0709, True)
+    (0.014, 0.0517, False)
+    >>> bool(acceptable_prices(Parameters(subsidy=0.1)).empty)
+    True
     """
     adv = advantages(_unchecked(p, price=0.0))
     scale = (1.0 - p.integration) * p.sinking_level
@@ -128,15 +130,17 @@ def threshold_price(p: Parameters) -> NDArray[np.float64]:
     Returns
     -------
     ndarray
-        :math:`w^*` in 万元 per doctor-day (negative: the leader must be paid by... itself
-        paying primary care less than nothing, i.e. it pays P); ``inf`` where no price works
-        because primary care would refuse any price the leader accepts.
+        :math:`w^*` in 万元 per doctor-day (negative: the leader would sink even if it paid
+        primary care); ``inf`` where no price works because primary care refuses every price
+        the leader accepts.
 
     Examples
     --------
     >>> from compensation import Parameters, threshold_price
-    >>> round(float(threshold_price(Parameters(subsidy=0.15))), 4)
-    0.064
+    >>> round(float(threshold_price(Parameters(subsidy=0.2))), 4)
+    0.014
+    >>> float(threshold_price(Parameters(subsidy=0.1)))
+    inf
     """
     iv = acceptable_prices(p)
     return np.where(iv.empty, np.inf, iv.low)

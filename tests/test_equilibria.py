@@ -1,0 +1,179 @@
+from fractions import Fraction
+
+import nashpy
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compensation import nash_equilibria, regret, solve_2x2
+
+from .strategies import bimatrix
+
+
+def as_set(eqs, digits=9):
+    return {(tuple(np.round(x, digits)), tuple(np.round(y, digits))) for x, y in eqs}
+
+
+CLASSIC = {
+    "matching pennies": ([[1, -1], [-1, 1]], [[-1, 1], [1, -1]], [((0.5, 0.5), (0.5, 0.5))]),
+    "prisoner's dilemma": ([[3, 0], [5, 1]], [[3, 5], [0, 1]], [((0.0, 1.0), (0.0, 1.0))]),
+    "battle of the sexes": (
+        [[3, 0], [0, 2]], [[2, 0], [0, 3]],
+        [((1.0, 0.0), (1.0, 0.0)), ((0.6, 0.4), (0.4, 0.6)), ((0.0, 1.0), (0.0, 1.0))],
+    ),
+    "rock paper scissors": (
+        [[0, -1, 1], [1, 0, -1], [-1, 1, 0]], None, [((1 / 3,) * 3, (1 / 3,) * 3)],
+    ),
+    # von Stengel (2007), "Equilibrium computation for two-player games", Algorithmic Game
+    # Theory ch. 3, Fig. 3.3: three equilibria.
+    "von Stengel 3x2": (
+        [[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]],
+        [((1.0, 0.0, 0.0), (1.0, 0.0)), ((0.8, 0.2, 0.0), (2 / 3, 1 / 3)),
+         ((0.0, 1 / 3, 2 / 3), (1 / 3, 2 / 3))],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_classic_games(name):
+    A, B, expected = CLASSIC[name]
+    eq = nash_equilibria(A, B)
+    assert not eq.degenerate
+    assert as_set(eq.equilibria) == as_set([(np.array(x), np.array(y)) for x, y in expected])
+    assert eq.max_regret() < 1e-12
+
+
+def test_accepts_nashpy_game():
+    game = nashpy.Game([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    assert len(nash_equilibria(game)) == 3
+
+
+def test_degenerate_continuum_extremes_von_stengel():
+    # Degenerate variant of the 3×2 game: against the first row the column player is
+    # indifferent, so (first row, y) is an equilibrium for every y with y_1 in [2/3, 1].
+    eq = nash_equilibria([[3, 3], [2, 5], [0, 6]], [[3, 3], [2, 6], [3, 1]])
+    assert eq.degenerate
+    assert as_set(eq.equilibria) == as_set([
+        (np.array([1.0, 0, 0]), np.array([1.0, 0])),
+        (np.array([1.0, 0, 0]), np.array([2 / 3, 1 / 3])),
+        (np.array([0, 1 / 3, 2 / 3]), np.array([1 / 3, 2 / 3])),
+    ])
+    sizes = sorted((len(X), len(Y)) for X, Y in eq.components)
+    assert sizes == [(1, 1), (1, 2)]
+
+
+def test_fully_degenerate_game_is_one_big_component():
+    eq = nash_equilibria(np.zeros((2, 3)), np.zeros((2, 3)))
+    assert eq.degenerate and len(eq.components) == 1
+    X, Y = eq.components[0]
+    assert len(X) == 2 and len(Y) == 3
+
+
+def test_components_contain_only_equilibria_and_cover_a_dense_grid():
+    rng = np.random.default_rng(0)
+    A, B = np.array([[1, 1], [0, 1]]), np.array([[1, 0], [1, 1]])  # ties in both players
+    eq = nash_equilibria(A, B)
+    assert eq.degenerate
+    for X, Y in eq.components:
+        for _ in range(20):
+            x = rng.dirichlet(np.ones(len(X))) @ X
+            y = rng.dirichlet(np.ones(len(Y))) @ Y
+            assert regret(A, B, x, y) < 1e-12
+    grid = np.linspace(0, 1, 41)
+    for a in grid:
+        for b in grid:
+            x, y = np.array([a, 1 - a]), np.array([b, 1 - b])
+            if regret(A, B, x, y) < 1e-12:
+                assert any(
+                    _in_segment(x, X) and _in_segment(y, Y) for X, Y in eq.components
+                ), (x, y)
+
+
+def _in_segment(z, V):
+    lo, hi = V[:, 0].min(), V[:, 0].max()
+    return lo - 1e-12 <= z[0] <= hi + 1e-12
+
+
+@given(bimatrix(max_size=4))
+def test_every_reported_profile_is_an_equilibrium(game):
+    A, B = game
+    eq = nash_equilibria(A, B)
+    assert len(eq) >= 1  # Nash's theorem
+    scale = max(np.ptp(A), np.ptp(B), 1.0)
+    for x, y in eq.equilibria:
+        assert regret(A, B, x, y) <= 1e-9 * scale
+        assert np.isclose(x.sum(), 1) and np.isclose(y.sum(), 1)
+        assert (x >= 0).all() and (y >= 0).all()
+
+
+@settings(max_examples=25)
+@given(bimatrix(max_size=4))
+def test_agrees_with_nashpy_vertex_enumeration_on_generic_games(game):
+    A, B = game
+    eq = nash_equilibria(A, B)
+    if eq.degenerate:
+        return
+    theirs = list(nashpy.Game(A, B).vertex_enumeration())
+    assert as_set(eq.equilibria, 6) == as_set(theirs, 6)
+
+
+@given(bimatrix(max_size=3, ints=True))
+def test_integer_games_odd_count_unless_degenerate(game):
+    eq = nash_equilibria(*game)
+    if not eq.degenerate:
+        assert len(eq) % 2 == 1  # Lemke-Howson parity theorem for nondegenerate games
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="same shape|one shape"):
+        nash_equilibria([[1, 2]], [[1], [2]])
+    with pytest.raises(ValueError, match="payoff matrix A must be finite"):
+        nash_equilibria([[np.nan, 1], [0, 1]], [[1, 1], [0, 1]])
+    with pytest.raises(ValueError, match="bases"):
+        nash_equilibria(np.ones((16, 16)), np.ones((16, 16)))
+
+
+# ---- solve_2x2 --------------------------------------------------------------------------
+
+@given(st.lists(st.integers(-40, 40), min_size=8, max_size=8))
+def test_solve_2x2_matches_vertex_enumeration(values):
+    # Quarter-integers: exact ties (degenerate games) are frequent and unambiguous.
+    values = [v / 4 for v in values]
+    A = np.array(values[:4]).reshape(2, 2)
+    B = np.array(values[4:]).reshape(2, 2)
+    sol = solve_2x2(A, B)
+    eq = nash_equilibria(A, B)
+    assert bool(sol.degenerate) == eq.degenerate
+    if eq.degenerate:
+        return
+    pure = {(i, j) for i in range(2) for j in range(2) if sol.pure[i, j]}
+    assert pure == set(eq.pure)
+    mixed = [(x, y) for x, y in eq.equilibria if 0 < x[0] < 1]
+    if mixed:
+        assert np.allclose(sol.mixed, [mixed[0][0][0], mixed[0][1][0]], atol=1e-9)
+    else:
+        assert np.isnan(sol.mixed).all()
+
+
+def test_solve_2x2_is_vectorised_and_exact_on_rationals():
+    A = np.array([[[3, 0], [0, 2]], [[1, -1], [-1, 1]], [[3, 0], [5, 1]]], float)
+    B = np.array([[[2, 0], [0, 3]], [[-1, 1], [1, -1]], [[3, 5], [0, 1]]], float)
+    sol = solve_2x2(A, B)
+    assert sol.count.tolist() == [3, 1, 1]
+    assert Fraction(sol.mixed[0, 0]).limit_denominator(100) == Fraction(3, 5)
+    big = solve_2x2(np.broadcast_to(A[0], (7, 5, 2, 2)), np.broadcast_to(B[0], (7, 5, 2, 2)))
+    assert big.pure.shape == (7, 5, 2, 2) and big.mixed.shape == (7, 5, 2)
+
+
+def test_solve_2x2_flags_degenerate():
+    sol = solve_2x2([[1, 1], [0, 0]], [[1, 1], [1, 0]])
+    assert bool(sol.degenerate)
+    assert sol.pure.tolist() == [[True, True], [False, False]]
+
+
+def test_solve_2x2_bad_shape():
+    with pytest.raises(ValueError, match=r"\(\.\.\., 2, 2\)"):
+        solve_2x2(np.zeros((3, 3)), np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="finite"):
+        solve_2x2([[np.inf, 0], [0, 0]], np.zeros((2, 2)))

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compensation import Parameters, best_sinking, objectives
+
+from .strategies import parameters
+
+
+def test_interior_closed_form_of_model_spec():
+    p = Parameters(price=0.3, subsidy=0.2, profit_share=0.2)
+    k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
+    expected = (p.price + p.subsidy + p.brand_benefit
+                - k * p.common_share * p.visits * p.shift_rate - p.cost_linear) / p.cost_quadratic
+    assert 0 < expected < p.max_shift / p.shift_rate
+    assert float(best_sinking(p)) == pytest.approx(expected, rel=1e-13)
+
+
+@given(parameters(flow=st.just("linear")))
+def test_closed_form_and_numeric_agree(p):
+    a = float(best_sinking(p, method="closed-form"))
+    b = float(best_sinking(p, method="numeric"))
+    o_a = float(objectives(p, a, 1)[0])
+    o_b = float(objectives(p, b, 1)[0])
+    # Same maximiser to 1e-9 relative, unless two maximisers tie in value.
+    assert abs(a - b) <= 1e-9 * max(abs(a), 1.0) or abs(o_a - o_b) <= 1e-9 * max(1, abs(o_a))
+
+
+@given(parameters())
+def test_best_response_beats_a_fine_grid(p):
+    s = float(best_sinking(p))
+    grid = np.linspace(0, p.max_sinking, 20001)
+    o_grid = objectives(p, grid, 1)[0]
+    o_star = float(objectives(p, s, 1)[0])
+    assert 0 <= s <= p.max_sinking
+    assert o_star >= o_grid.max() - 1e-9 * max(1.0, abs(o_star))
+
+
+def test_convex_kink_compares_both_pieces():
+    # Large siphon loss with an early flow cap: the objective is convex at the kink, with
+    # local maxima on both sides; the global one is above the cap.
+    p = Parameters(leader_margin=0.02, max_shift=0.05, price=0.5, subsidy=0.2)
+    s = float(best_sinking(p))
+    assert s > p.max_shift / p.shift_rate
+    assert s == pytest.approx(float(best_sinking(p, method="numeric")), rel=1e-9)
+
+
+def test_broadcast_shape_and_monotone_in_subsidy():
+    p = Parameters(subsidy=np.linspace(0, 1, 11)[:, None], price=[0.0, 0.1], flow="saturating")
+    s = best_sinking(p)
+    assert s.shape == (11, 2)
+    assert (np.diff(s, axis=0) >= -1e-9).all()
+
+
+def test_bad_method():
+    with pytest.raises(ValueError, match="method must be one of"):
+        best_sinking(Parameters(), method="newton")
+    with pytest.raises(ValueError, match="needs flow='linear'"):
+        best_sinking(Parameters(flow="logit"), method="closed-form")
