@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,8 @@ def _matrices(game: Any, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDAr
         )
     for name, M in (("A", A), ("B", B)):
         if not np.isfinite(M).all():
-            raise ValueError(f"payoff matrix {name} must be finite; got {M.ravel()[~np.isfinite(M.ravel())][0]!r}")
+            bad = M[~np.isfinite(M)][0]
+            raise ValueError(f"payoff matrix {name} must be finite; got {bad!r}")
     return A, B
 
 
@@ -138,14 +140,19 @@ def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], 
         I = np.array(list(itertools.combinations(range(d), k)), dtype=np.intp)
         T = np.array(list(itertools.combinations(range(r), k)), dtype=np.intp)
         sub = M[T[:, None, :, None], I[None, :, None, :]].reshape(-1, k, k)
-        # Singular bases are common in degenerate games; relative determinant flags them so one
-        # bad matrix does not abort the whole batched solve.
-        scale = np.prod(np.linalg.norm(sub, axis=2), axis=1)
-        ok = np.abs(np.linalg.det(sub)) > 1e-11 * scale
-        if not ok.any():
-            continue
-        idx = np.nonzero(ok)[0]
-        zI = np.linalg.solve(sub[idx], np.ones((idx.size, k, 1)))[..., 0]
+        try:
+            idx = np.arange(len(sub))
+            zI = np.linalg.solve(sub, np.ones((len(sub), k, 1)))[..., 0]
+        except np.linalg.LinAlgError:
+            # Singular bases are common in degenerate games: drop them by a determinant test
+            # (entries lie in [1, 2], so row norms are within a factor 2 of sqrt(k)).
+            ok = np.abs(np.linalg.det(sub)) > 1e-11 * (2 * np.sqrt(k)) ** k
+            if not ok.any():
+                continue
+            idx = np.nonzero(ok)[0]
+            zI = np.linalg.solve(sub[idx], np.ones((idx.size, k, 1)))[..., 0]
+        finite = np.isfinite(zI).all(axis=1)
+        idx, zI = idx[finite], zI[finite]
         keep = (zI >= -tol).all(axis=1)
         idx, zI = idx[keep], zI[keep]
         z = np.zeros((idx.size, d))
@@ -157,7 +164,7 @@ def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], 
     if not found:
         return np.zeros((0, d)), np.zeros(0, dtype=np.int64)
     Z = np.concatenate(found)
-    tight = np.concatenate([Z <= tol, np.abs(Z @ M.T - 1) <= tol], axis=1)
+    tight = np.concatenate([tol >= Z, np.abs(Z @ M.T - 1) <= tol], axis=1)
     labels = (tight.astype(np.int64) << np.arange(d + r, dtype=np.int64)).sum(axis=1)
     # A vertex is fixed by its tight constraints, so equal label sets mean the same vertex,
     # found once per basis of a degenerate vertex; comparing coordinates would need a tolerance.
@@ -256,16 +263,21 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     Ap = (A - A.min()) / max(np.ptp(A), 1e-300) + 1.0
     Bp = (B - B.min()) / max(np.ptp(B), 1e-300) + 1.0
     spread = max(np.ptp(A), np.ptp(B), 1e-300)
-    X, lab_x = _vertices(Bp.T, tol)  # labels: i<m row unused, m+j column j best reply
-    Y, lab_y = _vertices(Ap, tol)  # labels: j<n column unused, n+i row i best reply
+    # labels of X: i<m row unused, m+j column j best reply; of Y: j<n column unused, n+i row
+    # i best reply. numpy's batched solves release the GIL, so the two polytopes of a large
+    # game are enumerated on two threads.
+    if m * n >= 36:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            fx = pool.submit(_vertices, Bp.T, tol)
+            (Y, lab_y), (X, lab_x) = _vertices(Ap, tol), fx.result()
+    else:
+        (X, lab_x), (Y, lab_y) = _vertices(Bp.T, tol), _vertices(Ap, tol)
     # Re-express Q's labels in P's numbering: row i best reply -> i, column j unused -> m+j.
     col_unused = lab_y & ((1 << n) - 1)
     row_best = lab_y >> n
     lab_y = row_best | (col_unused << m)
     full = (1 << (m + n)) - 1
-    degenerate = bool(
-        np.any(_popcount(lab_x) > m) or np.any(_popcount(lab_y) > n)
-    )
+    degenerate = bool(np.any(_popcount(lab_x) > m) or np.any(_popcount(lab_y) > n))
     ii, jj = np.nonzero((lab_x[:, None] | lab_y[None, :]) == full)
     xs = X / X.sum(axis=1, keepdims=True) if len(X) else X
     ys = Y / Y.sum(axis=1, keepdims=True) if len(Y) else Y

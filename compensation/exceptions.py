@@ -19,4 +19,3 @@ class NotIdentifiedWarning(UserWarning):
     def __init__(self, message: str, parameters: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.parameters = tuple(parameters)
-

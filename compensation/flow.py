@@ -131,14 +131,16 @@ def _shift(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def _shift_slope(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """d Δq / ds; for the linear flow the right derivative (0 from the cap on)."""
+    """D Δq / ds; for the linear flow the right derivative (0 from the cap on)."""
     if p.flow == "linear":
         return np.where(p.shift_rate * s < p.max_shift, p.shift_rate, 0.0)
     decay = np.exp(-s / p.half_sinking) / p.half_sinking
     if p.flow == "saturating":
         return p.max_shift * decay
-    u = p.logit_intercept + p.price_sensitivity * price_gap(p) - p.quality_sensitivity * np.expm1(
-        -s / p.half_sinking
+    u = (
+        p.logit_intercept
+        + p.price_sensitivity * price_gap(p)
+        - p.quality_sensitivity * np.expm1(-s / p.half_sinking)
     )
     lam = _logistic(u)
     return lam * (1 - lam) * p.quality_sensitivity * decay

@@ -38,11 +38,23 @@ def sinking_matrices(p: Parameters) -> tuple[NDArray[np.float64], NDArray[np.flo
     >>> A.round(2).tolist()
     [[-49.2, -46.56], [0.0, 0.0]]
     """
-    s = np.asarray(p.sinking_level)[..., None, None] * np.array([[1.0], [0.0]])
-    e = np.array([[1.0, 0.0]])
-    A, B = _objectives(_expand(p, 2), s, e)
-    shape = p.shape + (2, 2)
-    return np.broadcast_to(A, shape).copy(), np.broadcast_to(B, shape).copy()
+    cells = _cells(p)
+    A = np.stack([np.stack(cells[0][:2], -1), np.stack(cells[0][2:], -1)], -2)
+    B = np.stack([np.stack(cells[1][:2], -1), np.stack(cells[1][2:], -1)], -2)
+    return A, B
+
+
+def _cells(p: Parameters) -> tuple[list[NDArray[np.float64]], list[NDArray[np.float64]]]:
+    """O_L and O_P at (Sink, Active), (Sink, Passive), (Not, Active), (Not, Passive)."""
+    shape = p.shape
+    sbar = np.asarray(p.sinking_level, dtype=float)
+    zero = np.zeros(())
+    leader, primary = [], []
+    for s, e in ((sbar, 1.0), (sbar, 0.0), (zero, 1.0), (zero, 0.0)):
+        o_l, o_p = _objectives(p, s, np.asarray(e))
+        leader.append(np.broadcast_to(o_l, shape))
+        primary.append(np.broadcast_to(o_p, shape))
+    return leader, primary
 
 
 def _expand(p: Parameters, k: int) -> Parameters:
@@ -50,9 +62,7 @@ def _expand(p: Parameters, k: int) -> Parameters:
     from .parameters import FIELDS, _unchecked
 
     changes = {
-        n: np.asarray(getattr(p, n))[(...,) + (None,) * k]
-        for n in FIELDS
-        if np.ndim(getattr(p, n))
+        n: np.asarray(getattr(p, n))[(...,) + (None,) * k] for n in FIELDS if np.ndim(getattr(p, n))
     }
     return _unchecked(p, **changes)
 
@@ -149,10 +159,5 @@ def advantages(p: Parameters) -> Advantages:
     >>> [round(float(v), 2) for v in advantages(Parameters())]
     [-49.2, -46.56, 0.52, -2.0]
     """
-    A, B = sinking_matrices(p)
-    return Advantages(
-        A[..., 0, 0] - A[..., 1, 0],
-        A[..., 0, 1] - A[..., 1, 1],
-        B[..., 0, 0] - B[..., 0, 1],
-        B[..., 1, 0] - B[..., 1, 1],
-    )
+    (l_sa, l_sp, l_na, l_np), (p_sa, p_sp, p_na, p_np) = _cells(p)
+    return Advantages(l_sa - l_na, l_sp - l_np, p_sa - p_sp, p_na - p_np)

@@ -38,51 +38,64 @@ class Field(NamedTuple):
 FIELDS: dict[str, Field] = {
     "visits": Field("N", "in-scope visits of the catchment", "visits/yr", "nonneg"),
     "common_share": Field(r"\theta", "share of visits manageable at primary level", "-", "share"),
-    "shift_rate": Field("a", "moved share of common visits per doctor-day (linear flow)", "1/dd",
-                        "nonneg"),
+    "shift_rate": Field(
+        "a", "moved share of common visits per doctor-day (linear flow)", "1/dd", "nonneg"
+    ),
     "max_shift": Field(r"\Delta q_{max}", "cap on the moved share", "-", "share"),
-    "half_sinking": Field("s_h", "sinking scale of the saturating and logit flows", "dd",
-                          "positive"),
+    "half_sinking": Field(
+        "s_h", "sinking scale of the saturating and logit flows", "dd", "positive"
+    ),
     "leader_margin": Field("m_L", "leader's margin per common visit", "万元/visit", "nonneg"),
     "slot_value": Field(r"\rho_L", "value to the leader of a freed slot", "万元/visit", "nonneg"),
     "primary_margin": Field("m_P", "primary care's margin per visit", "万元/visit", "nonneg"),
     "cost_linear": Field("c_1", "linear sinking cost", "万元/dd", "nonneg"),
     "cost_quadratic": Field("c_2", "quadratic sinking cost", "万元/dd²", "positive"),
     "hosting_cost": Field("c_P", "primary care's cost per doctor-day hosted", "万元/dd", "nonneg"),
-    "readiness_cost": Field("K_P", "primary care's fixed cost of being active", "万元/yr",
-                            "nonneg"),
-    "brand_benefit": Field(r"\beta_B", "leader's brand, teaching and assessment credit",
-                           "万元/dd", "nonneg"),
-    "passive_fraction": Field(r"\varepsilon", "share of the shift that happens with P passive",
-                              "-", "share"),
-    "price": Field("w", "internal compensation price paid by P to L (补偿价格)", "万元/dd",
-                   "real"),
+    "readiness_cost": Field(
+        "K_P", "primary care's fixed cost of being active", "万元/yr", "nonneg"
+    ),
+    "brand_benefit": Field(
+        r"\beta_B", "leader's brand, teaching and assessment credit", "万元/dd", "nonneg"
+    ),
+    "passive_fraction": Field(
+        r"\varepsilon", "share of the shift that happens with P passive", "-", "share"
+    ),
+    "price": Field("w", "internal compensation price paid by P to L (补偿价格)", "万元/dd", "real"),
     "profit_share": Field(r"\varphi", "share of P's incremental margin paid to L", "-", "share"),
     "subsidy": Field("g", "government subsidy to the leader", "万元/dd", "nonneg"),
     "primary_subsidy": Field("g_P", "lump-sum subsidy to an active P", "万元/yr", "nonneg"),
-    "social_benefit": Field("h", "patients' and society's benefit per doctor-day sunk", "万元/dd",
-                            "nonneg"),
+    "social_benefit": Field(
+        "h", "patients' and society's benefit per doctor-day sunk", "万元/dd", "nonneg"
+    ),
     "funds_cost": Field(r"\lambda", "marginal cost of public funds minus 1", "-", "nonneg"),
-    "integration": Field(r"\eta", "weight each side puts on the joint payoff (紧密型 = 1)", "-",
-                         "share"),
-    "sinking_level": Field(r"\bar s", "doctor-days sunk under Sink in discrete games", "dd/yr",
-                           "positive"),
+    "integration": Field(
+        r"\eta", "weight each side puts on the joint payoff (紧密型 = 1)", "-", "share"
+    ),
+    "sinking_level": Field(
+        r"\bar s", "doctor-days sunk under Sink in discrete games", "dd/yr", "positive"
+    ),
     "max_sinking": Field("s_{max}", "upper bound of sinking", "dd/yr", "positive"),
-    "logit_intercept": Field(r"\alpha_0", "intercept of the primary-care choice logit", "-",
-                             "real"),
-    "quality_sensitivity": Field(r"\alpha_s", "logit weight of capability gained by sinking "
-                                 "(negative: patients move up)", "-", "real"),
-    "price_sensitivity": Field(r"\alpha_p", "logit weight of the out-of-pocket price gap",
-                               "1/万元", "nonneg"),
+    "logit_intercept": Field(
+        r"\alpha_0", "intercept of the primary-care choice logit", "-", "real"
+    ),
+    "quality_sensitivity": Field(
+        r"\alpha_s",
+        "logit weight of capability gained by sinking (negative: patients move up)",
+        "-",
+        "real",
+    ),
+    "price_sensitivity": Field(
+        r"\alpha_p", "logit weight of the out-of-pocket price gap", "1/万元", "nonneg"
+    ),
     "leader_visit_price": Field("p_L", "price of a visit at the leader", "万元/visit", "nonneg"),
-    "primary_visit_price": Field("p_P", "price of a visit in primary care", "万元/visit",
-                                 "nonneg"),
-    "leader_reimbursement": Field("r_L", "insurer's reimbursement rate at the leader", "-",
-                                  "share"),
-    "primary_reimbursement": Field("r_P", "insurer's reimbursement rate in primary care", "-",
-                                   "share"),
-    "direct_surcharge": Field(r"\sigma", "surcharge on direct visits to the leader", "-",
-                              "nonneg"),
+    "primary_visit_price": Field("p_P", "price of a visit in primary care", "万元/visit", "nonneg"),
+    "leader_reimbursement": Field(
+        "r_L", "insurer's reimbursement rate at the leader", "-", "share"
+    ),
+    "primary_reimbursement": Field(
+        "r_P", "insurer's reimbursement rate in primary care", "-", "share"
+    ),
+    "direct_surcharge": Field(r"\sigma", "surcharge on direct visits to the leader", "-", "nonneg"),
     "referral_discount": Field(r"\delta", "discount for community-first visits", "-", "share"),
 }
 
@@ -214,13 +227,12 @@ class Parameters:
     flow: str = field(default="linear")
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Parameters:
+        """Reject unknown field names before construction, suggesting the closest one."""
         # The generated __init__ would say only "unexpected keyword"; an economist who typed
         # `subsidey` deserves the right name (HARK stores such typos silently).
         unknown = [k for k in kwargs if k not in _NAMES]
         if unknown:
-            raise TypeError(
-                f"Parameters has no field {unknown[0]!r}{suggest(unknown[0], _NAMES)}"
-            )
+            raise TypeError(f"Parameters has no field {unknown[0]!r}{suggest(unknown[0], _NAMES)}")
         return super().__new__(cls)
 
     def __post_init__(self) -> None:
@@ -263,6 +275,7 @@ class Parameters:
         return np.broadcast_shapes(*(np.shape(getattr(self, n)) for n in FIELDS))
 
     def __eq__(self, other: object) -> bool:
+        """Field-by-field equality; array fields compare by value and shape."""
         if not isinstance(other, Parameters):
             return NotImplemented
         return self.flow == other.flow and all(
@@ -270,15 +283,12 @@ class Parameters:
         )
 
     def __hash__(self) -> int:
-        return hash(
-            (self.flow, *(np.asarray(getattr(self, n)).tobytes() for n in FIELDS))
-        )
+        """Hash consistent with the array-aware ``__eq__``."""
+        return hash((self.flow, *(np.asarray(getattr(self, n)).tobytes() for n in FIELDS)))
 
     def __repr__(self) -> str:
         default = _DEFAULT
-        changed = [
-            f"{n}={getattr(self, n)!r}" for n in _NAMES if not _same(self, default, n)
-        ]
+        changed = [f"{n}={getattr(self, n)!r}" for n in _NAMES if not _same(self, default, n)]
         return f"Parameters({', '.join(changed)})"
 
     # ----- files -------------------------------------------------------------------------
@@ -306,8 +316,9 @@ class Parameters:
         lines = []
         for name, value in self._plain().items():
             unit = FIELDS[name].unit if name in FIELDS else ""
-            lines.append(f"{name} = {_toml_value(value)}" + (f"  # {unit}" if unit != "-" and
-                                                            unit else ""))
+            lines.append(
+                f"{name} = {_toml_value(value)}" + (f"  # {unit}" if unit != "-" and unit else "")
+            )
         text = "\n".join(lines) + "\n"
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
@@ -337,7 +348,7 @@ def _read(source: str | Path, marker: str) -> str:
 
 def _same(a: Parameters, b: Parameters, name: str) -> bool:
     x, y = getattr(a, name), getattr(b, name)
-    return isinstance(x, str) and x == y or (not isinstance(x, str) and np.array_equal(x, y))
+    return (isinstance(x, str) and x == y) or (not isinstance(x, str) and np.array_equal(x, y))
 
 
 _NAMES = tuple(f.name for f in fields(Parameters))

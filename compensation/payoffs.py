@@ -20,14 +20,14 @@ __all__ = ["Payoffs", "objectives", "payoffs", "sinking_cost"]
 
 @dataclass(frozen=True)
 class Payoffs:
-    """Yearly payoffs relative to the no-sinking status quo, in 万元.
+    r"""Yearly payoffs relative to the no-sinking status quo, in 万元.
 
     Attributes
     ----------
     leader : ndarray
-        :math:`\\Pi_L`, the leading hospital's payoff.
+        :math:`\Pi_L`, the leading hospital's payoff.
     primary : ndarray
-        :math:`\\Pi_P`, primary care's payoff.
+        :math:`\Pi_P`, primary care's payoff.
     welfare : ndarray
         :math:`W`, social welfare net of the cost of public funds.
     """

@@ -68,7 +68,7 @@ def _numeric(p: Parameters, grid_size: int = GRID) -> NDArray[np.float64]:
     grid = smax * np.linspace(0.0, 1.0, grid_size)
     q = _expand(p, 1)
     values = _objectives(q, grid, np.asarray(1.0))[0]
-    values = np.broadcast_to(values, shape + (grid_size,))
+    values = np.broadcast_to(values, (*shape, grid_size))
     i = values.argmax(axis=-1)[..., None]
     best = np.take_along_axis(grid, i, axis=-1)
     lo = np.take_along_axis(grid, np.maximum(i - 1, 0), axis=-1)

@@ -33,7 +33,7 @@ ALLIANCES = ("government-led", "primary-led")
 
 @dataclass(frozen=True)
 class SubsidyDesign:
-    """Result of :func:`optimal_subsidy`; money in 万元, sinking in doctor-days per year.
+    r"""Result of :func:`optimal_subsidy`; money in 万元, sinking in doctor-days per year.
 
     Attributes
     ----------
@@ -44,14 +44,14 @@ class SubsidyDesign:
     sinking : ndarray
         The leader's response :math:`s^*`.
     welfare, leader, primary : ndarray
-        :math:`W`, :math:`\\Pi_L`, :math:`\\Pi_P` at the solution, with primary care active.
+        :math:`W`, :math:`\Pi_L`, :math:`\Pi_P` at the solution, with primary care active.
     spending : ndarray
         Government outlay :math:`g s^* + g_P`.
     budget_binding : ndarray of bool
         True where the budget limits the subsidy.
     participation : ndarray of bool
         True where primary care is willing to be active at the solution
-        (:math:`O_P(s^*, 1) \\ge O_P(s^*, 0)`); the design assumes it.
+        (:math:`O_P(s^*, 1) \ge O_P(s^*, 0)`); the design assumes it.
     alliance, method : str
         Alliance type and ``"closed-form"``, ``"numeric"``, or ``"closed-form+numeric"`` for
         arrays where corner points were solved numerically.
@@ -88,8 +88,10 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
     slope = p.common_share * p.visits * p.shift_rate
     c2, lam = p.cost_quadratic, p.funds_cost
     k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
-    jc = -(p.leader_margin - p.slot_value - p.primary_margin) * slope - p.cost_linear + (
-        p.brand_benefit - p.hosting_cost
+    jc = (
+        -(p.leader_margin - p.slot_value - p.primary_margin) * slope
+        - p.cost_linear
+        + (p.brand_benefit - p.hosting_cost)
     )
     mu = _net_loss(p)
     if alliance == "government-led":
@@ -115,8 +117,9 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
             g = np.where(g * alpha * (g + m1) > budget, g_b, g)
         s = alpha * (g + m1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = (c2 * s + mu * slope + p.cost_linear - g - p.brand_benefit
-                 + eta * p.hosting_cost) / (1 - eta)
+            w = (
+                c2 * s + mu * slope + p.cost_linear - g - p.brand_benefit + eta * p.hosting_cost
+            ) / (1 - eta)
     a = np.asarray(p.shift_rate, dtype=float)
     with np.errstate(divide="ignore"):
         cap = np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf)
@@ -131,8 +134,11 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
 
 def _at(p: Parameters, idx: tuple[int, ...]) -> Parameters:
     """The scalar parameter point at ``idx`` of an array-valued ``p``."""
-    changes = {n: float(np.broadcast_to(getattr(p, n), p.shape)[idx]) for n in FIELDS
-               if np.ndim(getattr(p, n))}
+    changes = {
+        n: float(np.broadcast_to(getattr(p, n), p.shape)[idx])
+        for n in FIELDS
+        if np.ndim(getattr(p, n))
+    }
     return _unchecked(p, **changes)
 
 
@@ -198,8 +204,12 @@ def _primary_price(p: Parameters, g: float) -> float:
         q = _unchecked(p, subsidy=g, price=w)
         return -float(_objectives(q, _numeric(q), np.asarray(1.0))[1])
 
-    res = minimize_scalar(loss, bounds=(float(w0) - step, float(w0) + step), method="bounded",
-                          options={"xatol": 1e-13 * max(1.0, float(hi - lo))})
+    res = minimize_scalar(
+        loss,
+        bounds=(float(w0) - step, float(w0) + step),
+        method="bounded",
+        options={"xatol": 1e-13 * max(1.0, float(hi - lo))},
+    )
     return float(res.x) if res.fun < loss(float(w0)) else float(w0)
 
 
@@ -232,8 +242,9 @@ def _numeric_design(p: Parameters, alliance: str, budget: float | None) -> tuple
     vals = -_welfare(p, gs, w_c, s_c)
     i = int(np.argmin(vals))
     a, b = gs[max(i - 1, 0)], gs[min(i + 1, len(gs) - 1)]
-    res = minimize_scalar(loss, bounds=(a, b), method="bounded",
-                          options={"xatol": 1e-12 * max(float(gs[-1]), 1.0)})
+    res = minimize_scalar(
+        loss, bounds=(a, b), method="bounded", options={"xatol": 1e-12 * max(float(gs[-1]), 1.0)}
+    )
     best = loss(float(gs[i]))
     # Flat welfare (e.g. no sinking at any affordable subsidy): keep the smallest subsidy.
     g = float(res.x) if res.fun < best - 1e-12 * max(1.0, abs(best)) else float(gs[i])
@@ -336,12 +347,21 @@ def optimal_subsidy(
     o_pas = _objectives(q, s, np.asarray(0.0))[1]
     spending = g * s + p.primary_subsidy
     binding = (
-        np.zeros(np.shape(g), bool) if budget is None
+        np.zeros(np.shape(g), bool)
+        if budget is None
         else np.isclose(g * s, budget, rtol=1e-9, atol=1e-12) & (budget > 0)
     )
     return SubsidyDesign(
-        np.asarray(g, float), np.asarray(w, float), np.asarray(s, float),
-        np.asarray(r.welfare), np.asarray(r.leader), np.asarray(r.primary),
-        np.asarray(spending, float), np.asarray(binding), np.asarray(o_act >= o_pas),
-        alliance, used, budget,
+        np.asarray(g, float),
+        np.asarray(w, float),
+        np.asarray(s, float),
+        np.asarray(r.welfare),
+        np.asarray(r.leader),
+        np.asarray(r.primary),
+        np.asarray(spending, float),
+        np.asarray(binding),
+        np.asarray(o_act >= o_pas),
+        alliance,
+        used,
+        budget,
     )

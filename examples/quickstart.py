@@ -40,14 +40,20 @@ print(f"\n3. Threshold subsidy: sinking pays from g* = {g_star:.4f} 万元 per d
 eq = nash_equilibria(sinking_game(p.replace(subsidy=g_star * 1.01)))
 print(f"   at 1.01 g* the equilibria are {eq.pure} (row 0 = Sink, column 0 = Active)")
 iv = acceptable_prices(p.replace(subsidy=0.2))
-print(f"   with g = 0.2 both sides accept internal prices in [{float(iv.low):.4f}, "
-      f"{float(iv.high):.4f}]")
+print(
+    f"   with g = 0.2 both sides accept internal prices in [{float(iv.low):.4f}, "
+    f"{float(iv.high):.4f}]"
+)
 
 print("\n4. Welfare-maximising subsidy (government leads, leader responds)")
 for alliance in ("government-led", "primary-led"):
     d = optimal_subsidy(p, alliance=alliance)
-    print(f"   {alliance:15} g = {float(d.subsidy):.4f}, price w = {float(d.price):.4f}, "
-          f"sinking = {float(d.sinking):6.1f} dd/yr, welfare = {float(d.welfare):6.2f}")
+    print(
+        f"   {alliance:15} g = {float(d.subsidy):.4f}, price w = {float(d.price):.4f}, "
+        f"sinking = {float(d.sinking):6.1f} dd/yr, welfare = {float(d.welfare):6.2f}"
+    )
 d = optimal_subsidy(p, budget=30.0)
-print(f"   with a budget of 30 万元/yr: g = {float(d.subsidy):.4f}, "
-      f"binding = {bool(d.budget_binding)}")
+print(
+    f"   with a budget of 30 万元/yr: g = {float(d.subsidy):.4f}, "
+    f"binding = {bool(d.budget_binding)}"
+)

@@ -25,7 +25,7 @@ sol = solve_2x2(*sinking_matrices(p))
 # pure equilibria, or only the mixed one.
 labels = ["Sink, Active", "Sink, Passive", "Not, Active", "Not, Passive", "several", "mixed only"]
 n_pure = sol.pure.sum(axis=(-2, -1))
-region = np.where(n_pure == 1, sol.pure.reshape(p.shape + (4,)).argmax(-1), 4)
+region = np.where(n_pure == 1, sol.pure.reshape((*p.shape, 4)).argmax(-1), 4)
 region = np.where(n_pure == 0, 5, region)
 for code, label in enumerate(labels):
     print(f"{label:14} {np.mean(region == code):6.1%} of the grid")
@@ -56,7 +56,8 @@ else:
     colors = ["#4daf4a", "#ff7f00", "#984ea3", "#d9d9d9", "#377eb8", "#e41a1c"]
     cmap = matplotlib.colors.ListedColormap(colors)
     ax.pcolormesh(prices, subsidies, region, cmap=cmap, vmin=-0.5, vmax=5.5, shading="nearest")
-    ax.plot(prices, np.where(np.isfinite(g_star), g_star, np.nan), "k--", lw=1, label="threshold subsidy g*")
+    finite = np.where(np.isfinite(g_star), g_star, np.nan)
+    ax.plot(prices, finite, "k--", lw=1, label="threshold subsidy g*")
     ax.set_xlabel("internal price w (10,000 CNY per doctor-day)")
     ax.set_ylabel("subsidy g (10,000 CNY per doctor-day)")
     ax.set_title("Equilibria of the sinking game")

@@ -27,8 +27,10 @@ def test_generic_solvers_do_not_import_the_model():
 
 
 def test_import_does_not_pull_optional_extras():
-    code = ("import sys, compensation; "
-            "print(any(m in sys.modules for m in ('matplotlib', 'tqdm', 'dask', 'pandas')))")
+    code = (
+        "import sys, compensation; "
+        "print(any(m in sys.modules for m in ('matplotlib', 'tqdm', 'dask', 'pandas')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

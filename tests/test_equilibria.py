@@ -19,18 +19,25 @@ CLASSIC = {
     "matching pennies": ([[1, -1], [-1, 1]], [[-1, 1], [1, -1]], [((0.5, 0.5), (0.5, 0.5))]),
     "prisoner's dilemma": ([[3, 0], [5, 1]], [[3, 5], [0, 1]], [((0.0, 1.0), (0.0, 1.0))]),
     "battle of the sexes": (
-        [[3, 0], [0, 2]], [[2, 0], [0, 3]],
+        [[3, 0], [0, 2]],
+        [[2, 0], [0, 3]],
         [((1.0, 0.0), (1.0, 0.0)), ((0.6, 0.4), (0.4, 0.6)), ((0.0, 1.0), (0.0, 1.0))],
     ),
     "rock paper scissors": (
-        [[0, -1, 1], [1, 0, -1], [-1, 1, 0]], None, [((1 / 3,) * 3, (1 / 3,) * 3)],
+        [[0, -1, 1], [1, 0, -1], [-1, 1, 0]],
+        None,
+        [((1 / 3,) * 3, (1 / 3,) * 3)],
     ),
     # von Stengel (2007), "Equilibrium computation for two-player games", Algorithmic Game
     # Theory ch. 3, Fig. 3.3: three equilibria.
     "von Stengel 3x2": (
-        [[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]],
-        [((1.0, 0.0, 0.0), (1.0, 0.0)), ((0.8, 0.2, 0.0), (2 / 3, 1 / 3)),
-         ((0.0, 1 / 3, 2 / 3), (1 / 3, 2 / 3))],
+        [[3, 3], [2, 5], [0, 6]],
+        [[3, 2], [2, 6], [3, 1]],
+        [
+            ((1.0, 0.0, 0.0), (1.0, 0.0)),
+            ((0.8, 0.2, 0.0), (2 / 3, 1 / 3)),
+            ((0.0, 1 / 3, 2 / 3), (1 / 3, 2 / 3)),
+        ],
     ),
 }
 
@@ -54,11 +61,13 @@ def test_degenerate_continuum_extremes_von_stengel():
     # indifferent, so (first row, y) is an equilibrium for every y with y_1 in [2/3, 1].
     eq = nash_equilibria([[3, 3], [2, 5], [0, 6]], [[3, 3], [2, 6], [3, 1]])
     assert eq.degenerate
-    assert as_set(eq.equilibria) == as_set([
-        (np.array([1.0, 0, 0]), np.array([1.0, 0])),
-        (np.array([1.0, 0, 0]), np.array([2 / 3, 1 / 3])),
-        (np.array([0, 1 / 3, 2 / 3]), np.array([1 / 3, 2 / 3])),
-    ])
+    assert as_set(eq.equilibria) == as_set(
+        [
+            (np.array([1.0, 0, 0]), np.array([1.0, 0])),
+            (np.array([1.0, 0, 0]), np.array([2 / 3, 1 / 3])),
+            (np.array([0, 1 / 3, 2 / 3]), np.array([1 / 3, 2 / 3])),
+        ]
+    )
     sizes = sorted((len(X), len(Y)) for X, Y in eq.components)
     assert sizes == [(1, 1), (1, 2)]
 
@@ -85,9 +94,10 @@ def test_components_contain_only_equilibria_and_cover_a_dense_grid():
         for b in grid:
             x, y = np.array([a, 1 - a]), np.array([b, 1 - b])
             if regret(A, B, x, y) < 1e-12:
-                assert any(
-                    _in_segment(x, X) and _in_segment(y, Y) for X, Y in eq.components
-                ), (x, y)
+                assert any(_in_segment(x, X) and _in_segment(y, Y) for X, Y in eq.components), (
+                    x,
+                    y,
+                )
 
 
 def _in_segment(z, V):
@@ -135,6 +145,7 @@ def test_bad_input():
 
 
 # ---- solve_2x2 --------------------------------------------------------------------------
+
 
 @given(st.lists(st.integers(-40, 40), min_size=8, max_size=8))
 def test_solve_2x2_matches_vertex_enumeration(values):

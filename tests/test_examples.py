@@ -12,7 +12,11 @@ EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
 def test_example_runs(script, tmp_path):
     env = {**os.environ, "MPLBACKEND": "Agg"}
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
@@ -24,6 +28,10 @@ def test_threshold_map_saves_png(tmp_path):
     pytest.importorskip("matplotlib")
     script = Path(__file__).parents[1] / "examples" / "threshold_map.py"
     out = tmp_path / "map.png"
-    subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True,
-                   env={**os.environ, "MPLBACKEND": "Agg"})
+    subprocess.run(
+        [sys.executable, str(script), str(out)],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,12 +8,29 @@ from compensation import Parameters
 from compensation.parameters import FIELDS
 
 MODEL_DEFAULTS = {  # MODEL.md §2, verbatim
-    "visits": 200000, "common_share": 0.7, "shift_rate": 2e-4, "max_shift": 0.5,
-    "half_sinking": 300, "leader_margin": 0.005, "slot_value": 0.002, "primary_margin": 0.004,
-    "cost_linear": 0.12, "cost_quadratic": 2e-4, "hosting_cost": 0.02, "readiness_cost": 2,
-    "brand_benefit": 0.02, "passive_fraction": 0.3, "price": 0.05, "profit_share": 0,
-    "subsidy": 0, "primary_subsidy": 0, "social_benefit": 0.2, "funds_cost": 0.2,
-    "integration": 0, "sinking_level": 300, "max_sinking": 2000,
+    "visits": 200000,
+    "common_share": 0.7,
+    "shift_rate": 2e-4,
+    "max_shift": 0.5,
+    "half_sinking": 300,
+    "leader_margin": 0.005,
+    "slot_value": 0.002,
+    "primary_margin": 0.004,
+    "cost_linear": 0.12,
+    "cost_quadratic": 2e-4,
+    "hosting_cost": 0.02,
+    "readiness_cost": 2,
+    "brand_benefit": 0.02,
+    "passive_fraction": 0.3,
+    "price": 0.05,
+    "profit_share": 0,
+    "subsidy": 0,
+    "primary_subsidy": 0,
+    "social_benefit": 0.2,
+    "funds_cost": 0.2,
+    "integration": 0,
+    "sinking_level": 300,
+    "max_sinking": 2000,
 }
 
 

@@ -25,20 +25,32 @@ def model_payoffs(p, s, e):
     elif p.flow == "saturating":
         dq = p.max_shift * (1 - np.exp(-s / p.half_sinking))
     else:
-        gap = (p.leader_visit_price * (1 - p.leader_reimbursement) * (1 + p.direct_surcharge)
-               - p.primary_visit_price * (1 - p.primary_reimbursement) * (1 - p.referral_discount))
+        gap = p.leader_visit_price * (1 - p.leader_reimbursement) * (
+            1 + p.direct_surcharge
+        ) - p.primary_visit_price * (1 - p.primary_reimbursement) * (1 - p.referral_discount)
         base = p.logit_intercept + p.price_sensitivity * gap
         kappa = 1 - np.exp(-s / p.half_sinking)
         dq = 1 / (1 + np.exp(-(base + p.quality_sensitivity * kappa))) - 1 / (1 + np.exp(-base))
     V = p.common_share * p.visits * dq
     f = p.passive_fraction + (1 - p.passive_fraction) * e
     C = p.cost_linear * s + 0.5 * p.cost_quadratic * s**2
-    L = (-(p.leader_margin - p.slot_value - p.profit_share * p.primary_margin) * V * f - C
-         + (p.price * e + p.subsidy + p.brand_benefit) * s)
-    P = ((1 - p.profit_share) * p.primary_margin * V * f - (p.price + p.hosting_cost) * s * e
-         - p.readiness_cost * e + p.primary_subsidy * e)
-    W = L + P + p.social_benefit * s * e - (1 + p.funds_cost) * (p.subsidy * s
-                                                                  + p.primary_subsidy * e)
+    L = (
+        -(p.leader_margin - p.slot_value - p.profit_share * p.primary_margin) * V * f
+        - C
+        + (p.price * e + p.subsidy + p.brand_benefit) * s
+    )
+    P = (
+        (1 - p.profit_share) * p.primary_margin * V * f
+        - (p.price + p.hosting_cost) * s * e
+        - p.readiness_cost * e
+        + p.primary_subsidy * e
+    )
+    W = (
+        L
+        + P
+        + p.social_benefit * s * e
+        - (1 + p.funds_cost) * (p.subsidy * s + p.primary_subsidy * e)
+    )
     return L, P, W
 
 
@@ -57,10 +69,12 @@ def test_objectives_pool_payoffs(p, s, e):
     r = payoffs(p, s, e)
     o_l, o_p = objectives(p, s, e)
     eta = p.integration
-    assert np.isclose(o_l, (1 - eta) * r.leader + eta * (r.leader + r.primary), rtol=1e-12,
-                      atol=1e-9)
-    assert np.isclose(o_p, (1 - eta) * r.primary + eta * (r.leader + r.primary), rtol=1e-12,
-                      atol=1e-9)
+    assert np.isclose(
+        o_l, (1 - eta) * r.leader + eta * (r.leader + r.primary), rtol=1e-12, atol=1e-9
+    )
+    assert np.isclose(
+        o_p, (1 - eta) * r.primary + eta * (r.leader + r.primary), rtol=1e-12, atol=1e-9
+    )
 
 
 def test_no_sinking_no_activity_is_status_quo():

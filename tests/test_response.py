@@ -11,8 +11,13 @@ from .strategies import parameters
 def test_interior_closed_form_of_model_spec():
     p = Parameters(price=0.3, subsidy=0.2, profit_share=0.2)
     k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
-    expected = (p.price + p.subsidy + p.brand_benefit
-                - k * p.common_share * p.visits * p.shift_rate - p.cost_linear) / p.cost_quadratic
+    expected = (
+        p.price
+        + p.subsidy
+        + p.brand_benefit
+        - k * p.common_share * p.visits * p.shift_rate
+        - p.cost_linear
+    ) / p.cost_quadratic
     assert 0 < expected < p.max_shift / p.shift_rate
     assert float(best_sinking(p)) == pytest.approx(expected, rel=1e-13)
 

@@ -31,8 +31,12 @@ def test_closed_form_of_model_spec():
     p = Parameters(price=0.03, profit_share=0.1, brand_benefit=0.01)
     sbar = p.sinking_level
     k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
-    expected = max(0.0, (k * float(shifted_visits(p, sbar)) + float(sinking_cost(p, sbar)))
-                   / sbar - p.price - p.brand_benefit)
+    expected = max(
+        0.0,
+        (k * float(shifted_visits(p, sbar)) + float(sinking_cost(p, sbar))) / sbar
+        - p.price
+        - p.brand_benefit,
+    )
     assert float(threshold_subsidy(p)) == pytest.approx(expected, rel=1e-13)
 
 
