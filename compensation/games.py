@@ -13,10 +13,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import check_domain
-from .parameters import Parameters
+from .evolution import ThreePopulationGame
+from .parameters import Parameters, _unchecked
 from .payoffs import _objectives
 
-__all__ = ["Advantages", "advantages", "grid_game", "sinking_game", "sinking_matrices"]
+__all__ = [
+    "Advantages",
+    "advantages",
+    "evolutionary_game",
+    "grid_game",
+    "sinking_game",
+    "sinking_matrices",
+    "tripartite_game",
+]
 
 
 def sinking_matrices(p: Parameters) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -59,7 +68,7 @@ def _cells(p: Parameters) -> tuple[list[NDArray[np.float64]], list[NDArray[np.fl
 
 def _expand(p: Parameters, k: int) -> Parameters:
     """View of ``p`` whose array fields gain ``k`` trailing axes, to broadcast with grids."""
-    from .parameters import FIELDS, _unchecked
+    from .parameters import FIELDS
 
     changes = {
         n: np.asarray(getattr(p, n))[(...,) + (None,) * k] for n in FIELDS if np.ndim(getattr(p, n))
@@ -161,3 +170,95 @@ def advantages(p: Parameters) -> Advantages:
     """
     (l_sa, l_sp, l_na, l_np), (p_sa, p_sp, p_na, p_np) = _cells(p)
     return Advantages(l_sa - l_na, l_sp - l_np, p_sa - p_sp, p_na - p_np)
+
+
+def evolutionary_game(p: Parameters) -> nashpy.Game:
+    r"""The 2×2 game whose two-population replicator dynamics MODEL.md §5 studies.
+
+    Population shares: :math:`x` of leading hospitals that sink, :math:`y` of primary-care
+    members that are active. The matrices are those of :func:`sinking_game`, so
+    :math:`\dot x = x(1-x)[A_0 + y(A_1 - A_0)]`, :math:`\dot y = y(1-y)[B_0 + x(B_1 - B_0)]`
+    with the :func:`advantages`.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, evolutionary_game, replicator_rest_points
+    >>> p = Parameters(passive_fraction=0.6, primary_margin=0.008, subsidy=0.172)
+    >>> rps = replicator_rest_points(evolutionary_game(p))
+    >>> [r.point for r in rps.stable()]
+    [(1.0, 1.0), (0.0, 0.0)]
+    """
+    return sinking_game(p)
+
+
+def tripartite_game(
+    p: Parameters,
+    *,
+    regulation_cost: float,
+    reward: float,
+    accountability_loss: float,
+    fine_leader: float = 0.0,
+    fine_primary: float = 0.0,
+) -> ThreePopulationGame:
+    r"""Leader, primary care and government as three evolving populations (MODEL.md §5).
+
+    Shares :math:`x` (leaders sinking), :math:`y` (primary care active), :math:`z` (government
+    regulating). The subsidies ``p.subsidy`` (per doctor-day, so :math:`g \bar s` a year) and
+    ``p.primary_subsidy`` are paid, and the fines levied, only when the government regulates.
+
+    Parameters
+    ----------
+    p : Parameters
+        Scalar parameters; the game's other payoffs come from :func:`advantages` without
+        subsidies.
+    regulation_cost : float
+        :math:`C_G`, the government's cost of regulating (万元/yr), ≥ 0.
+    reward : float
+        :math:`R_G`, the government's reward when the consortium works (万元/yr), ≥ 0.
+    accountability_loss : float
+        :math:`L_G`, its loss when unregulated and failing (万元/yr), ≥ 0.
+    fine_leader, fine_primary : float
+        :math:`F_L` on a non-sinking leader, :math:`F_P` on a passive primary member (万元/yr).
+
+    Returns
+    -------
+    ThreePopulationGame
+
+    Notes
+    -----
+    .. math::
+
+        \mathrm{adv}_L &= A_0 + y (A_1 - A_0) + z (g \bar s + F_L), \\
+        \mathrm{adv}_P &= B_0 + x (B_1 - B_0) + z (g_P + F_P), \\
+        D(x, y) &= -C_G - x g \bar s - y g_P + (1 - x) F_L + (1 - y) F_P + R_G x y
+                   + L_G (1 - x y).
+
+    Examples
+    --------
+    >>> from compensation import Parameters, tripartite_game
+    >>> game = tripartite_game(Parameters(subsidy=0.2, primary_subsidy=5), regulation_cost=10,
+    ...                        reward=90, accountability_loss=20, fine_leader=5)
+    >>> [r.point for r in game.rest_points().stable()]
+    [(1.0, 1.0, 1.0)]
+    """
+    _scalar(p, "tripartite_game")
+    values = {
+        "regulation_cost": regulation_cost,
+        "reward": reward,
+        "accountability_loss": accountability_loss,
+        "fine_leader": fine_leader,
+        "fine_primary": fine_primary,
+    }
+    c_g, r_g, l_g, f_l, f_p = (
+        float(check_domain(k, v, "nonneg", "万元/yr")) for k, v in values.items()
+    )
+    base = advantages(_unchecked(p, subsidy=0.0, primary_subsidy=0.0))
+    a1, a0, b1, b0 = (float(v) for v in base)
+    paid_l = float(p.subsidy * p.sinking_level)
+    paid_p = float(p.primary_subsidy)
+    return ThreePopulationGame(
+        (a0, a1 - a0, paid_l + f_l, 0.0),
+        (b0, b1 - b0, paid_p + f_p, 0.0),
+        (-c_g + f_l + f_p + l_g, -paid_l - f_l, -paid_p - f_p, r_g - l_g),
+        names=("leader sinks", "primary active", "government regulates"),
+    )

@@ -14,10 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .games import advantages
+from ._validation import check_domain
+from .games import _scalar, advantages
 from .parameters import Parameters, _unchecked
 
-__all__ = ["PriceInterval", "acceptable_prices", "threshold_price", "threshold_subsidy"]
+__all__ = [
+    "PriceInterval",
+    "SplitWindow",
+    "acceptable_prices",
+    "subsidy_split_window",
+    "threshold_price",
+    "threshold_subsidy",
+]
 
 
 def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
@@ -144,3 +152,101 @@ def threshold_price(p: Parameters) -> NDArray[np.float64]:
     """
     iv = acceptable_prices(p)
     return np.where(iv.empty, np.inf, iv.low)
+
+
+@dataclass(frozen=True)
+class SplitWindow:
+    """Shares of a fixed subsidy budget paid to the leader that keep full cooperation stable.
+
+    Attributes
+    ----------
+    low, high : float
+        (1, 1, 1) is asymptotically stable for every share ``low < alpha < high``.
+    leader_needs, primary_allows : float
+        The leader's condition alone (``alpha > leader_needs``) and primary care's alone
+        (``alpha < primary_allows``), before clipping to [0, 1].
+    government_willing : bool
+        The government's own condition, which does not depend on the split: regulating must
+        pay when everyone cooperates (:math:`R_G > C_G + S`).
+    """
+
+    low: float
+    high: float
+    leader_needs: float
+    primary_allows: float
+    government_willing: bool
+
+    @property
+    def empty(self) -> bool:
+        """True when no split makes (1, 1, 1) stable."""
+        return not (self.government_willing and self.low < self.high)
+
+    def contains(self, alpha: float) -> bool:
+        """Whether the split ``alpha`` makes (1, 1, 1) asymptotically stable."""
+        return self.government_willing and self.low < alpha < self.high
+
+
+def subsidy_split_window(
+    p: Parameters,
+    budget: float,
+    *,
+    regulation_cost: float,
+    reward: float,
+    accountability_loss: float = 0.0,
+    fine_leader: float = 0.0,
+    fine_primary: float = 0.0,
+) -> SplitWindow:
+    r"""Shares of a subsidy budget paid to the leader that keep full cooperation stable.
+
+    The window of shares :math:`\alpha` for which (1, 1, 1) is asymptotically stable in the
+    three-population game of :func:`~compensation.tripartite_game`. The leader gets
+    :math:`\alpha S` a year (:math:`g = \alpha S / \bar s` per doctor-day), primary care
+    :math:`(1 - \alpha) S`.
+
+    Parameters
+    ----------
+    p : Parameters
+        Scalar parameters; ``p.subsidy`` and ``p.primary_subsidy`` are replaced by the split.
+    budget : float
+        :math:`S`, the subsidy budget in 万元 per year, > 0.
+    regulation_cost, reward, accountability_loss, fine_leader, fine_primary : float
+        As in :func:`~compensation.tripartite_game`.
+
+    Returns
+    -------
+    SplitWindow
+
+    Notes
+    -----
+    At the corner (1, 1, 1) the Jacobian is diagonal with entries
+    :math:`-(A_1 + \alpha S + F_L)`, :math:`-(B_1 + (1-\alpha) S + F_P)` and
+    :math:`-(R_G - C_G - S)`, so the window is
+
+    .. math:: -\frac{A_1 + F_L}{S} < \alpha < 1 + \frac{B_1 + F_P}{S}.
+
+    Tilting a fixed budget toward primary care (smaller :math:`\alpha`) crowds the leader out
+    once :math:`\alpha` falls below the lower end.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, subsidy_split_window
+    >>> w = subsidy_split_window(Parameters(), 80, regulation_cost=10, reward=100)
+    >>> round(w.low, 4), round(w.high, 4), w.contains(0.5), w.contains(0.3)
+    (0.615, 1.0, False, False)
+    """
+    _scalar(p, "subsidy_split_window")
+    s = float(check_domain("budget", budget, "positive", "万元/yr"))
+    c_g, r_g, _, f_l, f_p = (
+        float(check_domain(k, v, "nonneg", "万元/yr"))
+        for k, v in (
+            ("regulation_cost", regulation_cost),
+            ("reward", reward),
+            ("accountability_loss", accountability_loss),
+            ("fine_leader", fine_leader),
+            ("fine_primary", fine_primary),
+        )
+    )
+    base = advantages(_unchecked(p, subsidy=0.0, primary_subsidy=0.0))
+    needs = -(float(base.A1) + f_l) / s
+    allows = 1.0 + (float(base.B1) + f_p) / s
+    return SplitWindow(max(needs, 0.0), min(allows, 1.0), needs, allows, r_g - c_g - s > 0)

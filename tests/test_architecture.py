@@ -41,3 +41,7 @@ def test_public_names_exist_and_are_documented():
         obj = getattr(compensation, name)
         assert obj.__doc__, name
         assert name in api, name
+
+
+def test_evolution_is_generic_too():
+    assert not (imports_of("evolution") & DOMAIN)

@@ -1,0 +1,19 @@
+"""Import optional extras lazily, with the install command in the error."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+EXTRAS = {"matplotlib": "plot", "tqdm": "progress", "dask": "dask", "highspy": "highs"}
+
+
+def require(module: str) -> ModuleType:
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        extra = EXTRAS.get(top, top)
+        raise ImportError(
+            f"{top} is needed for this; install it with: pip install 'compensation[{extra}]'"
+        ) from exc

@@ -1,0 +1,144 @@
+"""Pictures of the dynamics (needs the ``plot`` extra: ``pip install 'compensation[plot]'``).
+
+Not imported by ``import compensation``; import it as ``compensation.plotting``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._optional import require
+from .evolution import (
+    Stability,
+    ThreePopulationGame,
+    _advantages,
+    basin_shares,
+    replicator_rest_points,
+)
+
+__all__ = ["basin_map", "phase_portrait", "trajectories3"]
+
+_MARKERS = {
+    Stability.STABLE: ("o", "black", "stable"),
+    Stability.UNSTABLE: ("o", "white", "unstable"),
+    Stability.SADDLE: ("s", "grey", "saddle"),
+    Stability.CENTRE: ("D", "tab:blue", "centre"),
+    Stability.NON_HYPERBOLIC: ("^", "tab:orange", "non-hyperbolic"),
+}
+
+
+def _axes(ax: Any) -> Any:
+    plt = require("matplotlib.pyplot")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 4.8))
+    return ax
+
+
+def phase_portrait(
+    A: Any,
+    B: ArrayLike | None = None,
+    *,
+    ax: Any = None,
+    density: int = 21,
+    labels: tuple[str, str] = (
+        "x (row population, first strategy)",
+        "y (column population, first strategy)",
+    ),
+) -> Any:
+    """Vector field, nullclines and classified rest points of a 2×2 replicator game.
+
+    Returns the matplotlib ``Axes``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from compensation.plotting import phase_portrait
+    >>> ax = phase_portrait([[3, 0], [0, 2]], [[2, 0], [0, 3]])
+    >>> tuple(float(v) for v in ax.get_xlim())
+    (0.0, 1.0)
+    """
+    a, b = _advantages(A, B)
+    ax = _axes(ax)
+    g = np.linspace(0, 1, density)
+    X, Y = np.meshgrid(g, g)
+    U = X * (1 - X) * (a[1] + Y * (a[0] - a[1]))
+    V = Y * (1 - Y) * (b[1] + X * (b[0] - b[1]))
+    ax.streamplot(X, Y, U, V, color=np.hypot(U, V), cmap="Greys", density=1.0, linewidth=0.8)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ys = a[1] / (a[1] - a[0])
+        xs = b[1] / (b[1] - b[0])
+    if 0 < ys < 1:
+        ax.axhline(ys, color="tab:red", lw=1, ls="--", label="x-nullcline")
+    if 0 < xs < 1:
+        ax.axvline(xs, color="tab:green", lw=1, ls="--", label="y-nullcline")
+    seen = set()
+    for r in replicator_rest_points(A, B):
+        marker, color, name = _MARKERS[r.stability]
+        ax.plot(
+            *r.point,
+            marker=marker,
+            ms=9,
+            mfc=color,
+            mec="black",
+            ls="none",
+            clip_on=False,
+            label=None if name in seen else name,
+            zorder=5,
+        )
+        seen.add(name)
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel=labels[0], ylabel=labels[1])
+    ax.legend(loc="upper left", fontsize=7, framealpha=0.9)
+    return ax
+
+
+def basin_map(A: Any, B: ArrayLike | None = None, *, grid: int = 100, ax: Any = None) -> Any:
+    """Colour each starting point by the stable rest point it reaches; returns the ``Axes``."""
+    bs = basin_shares(A, B, grid=grid)
+    ax = _axes(ax)
+    colors = require("matplotlib.colors")
+    cmap = colors.ListedColormap(["#dddddd", "#4daf4a", "#377eb8", "#e41a1c", "#984ea3"])
+    ax.pcolormesh(
+        bs.grid, bs.grid, bs.labels + 1, cmap=cmap, vmin=-0.5, vmax=4.5, shading="nearest"
+    )
+    for k, (pt, share) in enumerate(zip(bs.points, bs.shares)):
+        ax.plot(
+            *pt,
+            "o",
+            ms=9,
+            color=cmap(k + 1),
+            mec="black",
+            clip_on=False,
+            label=f"{pt}: {share:.1%}",
+        )
+    ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="x", ylabel="y", title="basins of attraction")
+    ax.legend(loc="upper left", fontsize=7)
+    return ax
+
+
+def trajectories3(
+    game: ThreePopulationGame, starts: ArrayLike, t: ArrayLike, *, ax: Any = None
+) -> Any:
+    """Trajectories of a three-population game in the unit cube; returns the 3-D ``Axes``."""
+    plt = require("matplotlib.pyplot")
+    if ax is None:
+        fig = plt.figure(figsize=(5.6, 5.2))
+        ax = fig.add_subplot(projection="3d")
+    for start in np.atleast_2d(np.asarray(starts, dtype=float)):
+        path = game.simulate(tuple(start), t)
+        ax.plot(path[:, 0], path[:, 1], path[:, 2], lw=1)
+        ax.plot(*path[0], "o", ms=3, color="grey")
+    for r in game.rest_points().stable():
+        ax.plot(*r.point, "o", ms=9, color="black")
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1),
+        zlim=(0, 1),
+        xlabel=game.names[0],
+        ylabel=game.names[1],
+        zlabel=game.names[2],
+    )
+    return ax
