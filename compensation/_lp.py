@@ -1,0 +1,79 @@
+"""Linear programmes in one place: scipy's HiGHS, or pulp with HiGHS or CBC.
+
+Every LP here is small and dense (coalition constraints are generated lazily), so the solver
+interface takes arrays. ``"auto"`` picks scipy's built-in HiGHS: the same solver as pulp's
+HiGHS without the modelling layer, which costs more than the solve on these LPs (measured in
+``benchmarks/bench_cooperative.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validation import check_choice
+
+SOLVERS = ("auto", "highs", "pulp-highs", "pulp-cbc")
+
+
+@dataclass(frozen=True)
+class LPResult:
+    x: NDArray[np.float64]
+    fun: float
+    ineq_duals: NDArray[np.float64]  # ≥ 0 for binding A_ub rows (for a minimisation)
+    status: int  # 0 optimal, 2 infeasible, 3 unbounded, 1 other
+    message: str
+
+
+def solve(
+    c: NDArray, A_ub: NDArray | None, b_ub: NDArray | None, A_eq: NDArray | None,
+    b_eq: NDArray | None, bounds: list[tuple[float | None, float | None]], solver: str = "auto",
+) -> LPResult:
+    check_choice("solver", solver, SOLVERS)
+    if solver in ("auto", "highs"):
+        return _scipy(c, A_ub, b_ub, A_eq, b_eq, bounds)
+    return _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver)
+
+
+def _scipy(c, A_ub, b_ub, A_eq, b_eq, bounds) -> LPResult:  # type: ignore[no-untyped-def]
+    from scipy.optimize import linprog
+
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
+    duals = np.zeros(0 if A_ub is None else len(A_ub))
+    if res.status == 0 and A_ub is not None and len(A_ub):
+        duals = -np.asarray(res.ineqlin.marginals, dtype=float)
+    x = np.asarray(res.x, dtype=float) if res.x is not None else np.full(len(c), np.nan)
+    fun = float(res.fun) if res.status == 0 else np.nan
+    return LPResult(x, fun, duals, int(res.status), str(res.message))
+
+
+def _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver) -> LPResult:  # type: ignore[no-untyped-def]
+    import pulp
+
+    prob = pulp.LpProblem("lp", pulp.LpMinimize)
+    xs = [pulp.LpVariable(f"x{i}", lowBound=lo, upBound=hi) for i, (lo, hi) in enumerate(bounds)]
+    prob += pulp.lpSum(float(ci) * xi for ci, xi in zip(c, xs) if ci != 0)
+    ub_names = []
+    for rows, rhs, sense in ((A_ub, b_ub, "ub"), (A_eq, b_eq, "eq")):
+        if rows is None:
+            continue
+        for k, (row, r) in enumerate(zip(rows, rhs)):
+            expr = pulp.lpSum(float(a) * xs[i] for i, a in enumerate(row) if a != 0)
+            name = f"{sense}{k}"
+            prob += (expr <= float(r), name) if sense == "ub" else (expr == float(r), name)
+            if sense == "ub":
+                ub_names.append(name)
+    if solver == "pulp-highs":
+        if "HiGHS" not in pulp.listSolvers(onlyAvailable=True):
+            raise ImportError("pulp's HiGHS needs highspy: pip install 'compensation[highs]'")
+        engine = pulp.HiGHS(msg=False)
+    else:
+        engine = pulp.PULP_CBC_CMD(msg=False)
+    prob.solve(engine)
+    status = {1: 0, -1: 2, -2: 3}.get(prob.status, 1)
+    x = np.array([v.value() if v.value() is not None else np.nan for v in xs], dtype=float)
+    duals = np.array([-(prob.constraints[n].pi or 0.0) for n in ub_names], dtype=float)
+    fun = float(pulp.value(prob.objective) or 0.0) if status == 0 else np.nan
+    return LPResult(x, fun, duals, status, pulp.LpStatus[prob.status])
