@@ -9,6 +9,21 @@ Layers, imports pointing one way: domain model (:mod:`~compensation.parameters`,
 here so that ``import compensation`` never imports matplotlib).
 """
 
+from .allocation import Allocation, split_surplus
+from .contracts import ContractCashFlows, ContractSchedule
+from .cooperative import (
+    LeastCore,
+    ShapleyValue,
+    TUGame,
+    core_is_empty,
+    egalitarian,
+    in_core,
+    least_core,
+    nash_bargaining,
+    nucleolus,
+    proportional,
+    shapley_value,
+)
 from .coopetition import CoopetitionResult, coopetition_equilibrium
 from .equilibria import Equilibria, TwoByTwoSolution, nash_equilibria, regret, solve_2x2
 from .evolution import (
@@ -26,6 +41,7 @@ from .flow import logit_intercept_for, price_gap, shift_share, shifted_visits
 from .games import (
     Advantages,
     advantages,
+    coalition_values,
     evolutionary_game,
     grid_game,
     sinking_game,
@@ -35,6 +51,8 @@ from .games import (
 from .parameters import Parameters
 from .payoffs import Payoffs, objectives, payoffs, sinking_cost
 from .response import best_sinking
+from .scores import PerformanceScores, performance_scores
+from .settlement import Settlement, SettlementRule, capitation_budget, settle
 from .stackelberg import SubsidyDesign, optimal_subsidy
 from .thresholds import (
     PriceInterval,
@@ -58,9 +76,19 @@ __all__ = [
     "shift_share",
     "shifted_visits",
     "sinking_cost",
+    # bundled payment
+    "ContractCashFlows",
+    "ContractSchedule",
+    "PerformanceScores",
+    "Settlement",
+    "SettlementRule",
+    "capitation_budget",
+    "performance_scores",
+    "settle",
     # games
     "Advantages",
     "advantages",
+    "coalition_values",
     "evolutionary_game",
     "grid_game",
     "sinking_game",
@@ -69,18 +97,30 @@ __all__ = [
     # generic solvers
     "BasinShares",
     "Equilibria",
+    "LeastCore",
     "RestPoint",
     "RestPoints",
+    "ShapleyValue",
     "Stability",
+    "TUGame",
     "ThreePopulationGame",
     "TwoByTwoSolution",
     "basin_shares",
+    "core_is_empty",
+    "egalitarian",
+    "in_core",
+    "least_core",
+    "nash_bargaining",
     "nash_equilibria",
+    "nucleolus",
+    "proportional",
     "regret",
     "replicator_rest_points",
+    "shapley_value",
     "simulate_replicator",
     "solve_2x2",
     # policy design
+    "Allocation",
     "CoopetitionResult",
     "PriceInterval",
     "SplitWindow",
@@ -89,6 +129,7 @@ __all__ = [
     "best_sinking",
     "coopetition_equilibrium",
     "optimal_subsidy",
+    "split_surplus",
     "subsidy_split_window",
     "threshold_price",
     "threshold_subsidy",

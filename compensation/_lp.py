@@ -28,8 +28,13 @@ class LPResult:
 
 
 def solve(
-    c: NDArray, A_ub: NDArray | None, b_ub: NDArray | None, A_eq: NDArray | None,
-    b_eq: NDArray | None, bounds: list[tuple[float | None, float | None]], solver: str = "auto",
+    c: NDArray,
+    A_ub: NDArray | None,
+    b_ub: NDArray | None,
+    A_eq: NDArray | None,
+    b_eq: NDArray | None,
+    bounds: list[tuple[float | None, float | None]],
+    solver: str = "auto",
 ) -> LPResult:
     check_choice("solver", solver, SOLVERS)
     if solver in ("auto", "highs"):
@@ -50,11 +55,13 @@ def _scipy(c, A_ub, b_ub, A_eq, b_eq, bounds) -> LPResult:  # type: ignore[no-un
 
 
 def _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver) -> LPResult:  # type: ignore[no-untyped-def]
+    import warnings
+
     import pulp
 
     prob = pulp.LpProblem("lp", pulp.LpMinimize)
-    xs = [pulp.LpVariable(f"x{i}", lowBound=lo, upBound=hi) for i, (lo, hi) in enumerate(bounds)]
-    prob += pulp.lpSum(float(ci) * xi for ci, xi in zip(c, xs) if ci != 0)
+    xs = [prob.add_variable(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
+    prob.setObjective(pulp.lpSum(float(ci) * xi for ci, xi in zip(c, xs) if ci != 0))
     ub_names = []
     for rows, rhs, sense in ((A_ub, b_ub, "ub"), (A_eq, b_eq, "eq")):
         if rows is None:
@@ -62,18 +69,22 @@ def _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver) -> LPResult:  # type: ignor
         for k, (row, r) in enumerate(zip(rows, rhs)):
             expr = pulp.lpSum(float(a) * xs[i] for i, a in enumerate(row) if a != 0)
             name = f"{sense}{k}"
-            prob += (expr <= float(r), name) if sense == "ub" else (expr == float(r), name)
+            prob.addConstraint(expr <= float(r) if sense == "ub" else expr == float(r), name)
             if sense == "ub":
                 ub_names.append(name)
     if solver == "pulp-highs":
         if "HiGHS" not in pulp.listSolvers(onlyAvailable=True):
             raise ImportError("pulp's HiGHS needs highspy: pip install 'compensation[highs]'")
         engine = pulp.HiGHS(msg=False)
+        prob.solve(engine)
     else:
-        engine = pulp.PULP_CBC_CMD(msg=False)
-    prob.solve(engine)
+        # PuLP 3.3 flags its bundled CBC as going away in 4.0; it is still the CBC that ships
+        # with the wheel here, so use it quietly (setup.cfg pins pulp < 4).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            prob.solve(pulp.PULP_CBC_CMD(msg=False))
     status = {1: 0, -1: 2, -2: 3}.get(prob.status, 1)
     x = np.array([v.value() if v.value() is not None else np.nan for v in xs], dtype=float)
-    duals = np.array([-(prob.constraints[n].pi or 0.0) for n in ub_names], dtype=float)
+    duals = np.array([-(prob.get_constraint_by_name(n).pi or 0.0) for n in ub_names], dtype=float)
     fun = float(pulp.value(prob.objective) or 0.0) if status == 0 else np.nan
     return LPResult(x, fun, duals, status, pulp.LpStatus[prob.status])

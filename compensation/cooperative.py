@@ -90,7 +90,9 @@ class TUGame:
             for coalition, value in self.v.items():
                 members = tuple(coalition)
                 if any(not 0 <= int(i) < self.n for i in members):
-                    raise ValueError(f"coalition {coalition!r} names a player outside 0..{self.n - 1}")
+                    raise ValueError(
+                        f"coalition {coalition!r} names a player outside 0..{self.n - 1}"
+                    )
                 arr[sum(1 << int(i) for i in members)] = float(value)
         else:
             arr = np.array(self.v, dtype=float)
@@ -176,8 +178,9 @@ def shapley_value(
     n = game.n
     if method == "exact" or (method == "auto" and n <= 25):
         pc = _popcount(n)
-        weight = np.array([math.factorial(t) * math.factorial(n - t - 1) / math.factorial(n)
-                           for t in range(n)])
+        weight = np.array(
+            [math.factorial(t) * math.factorial(n - t - 1) / math.factorial(n) for t in range(n)]
+        )
         w = weight[np.minimum(pc, n - 1)]
         phi = np.empty(n)
         for i in range(n):
@@ -199,9 +202,9 @@ def shapley_value(
         marg = np.zeros((k, n))
         np.put_along_axis(marg, perms, contrib, axis=1)
         total += marg.sum(axis=0)
-        total_sq += (marg ** 2).sum(axis=0)
+        total_sq += (marg**2).sum(axis=0)
     mean = total / samples
-    var = np.maximum(total_sq / samples - mean ** 2, 0.0)
+    var = np.maximum(total_sq / samples - mean**2, 0.0)
     return ShapleyValue(mean, np.sqrt(var / samples), "sample", int(samples))
 
 
@@ -226,15 +229,19 @@ def proportional(game: TUGame, weights: ArrayLike | None = None) -> NDArray[np.f
     >>> proportional(TUGame(2, [0, 1, 3, 8])).tolist()
     [2.0, 6.0]
     """
-    w = (np.array([game.value((i,)) for i in range(game.n)]) if weights is None
-         else np.asarray(weights, dtype=float))
+    w = (
+        np.array([game.value((i,)) for i in range(game.n)])
+        if weights is None
+        else np.asarray(weights, dtype=float)
+    )
     if w.shape != (game.n,) or not np.isfinite(w).all() or np.any(w < 0) or w.sum() <= 0:
         raise ValueError(f"weights must be {game.n} finite values ≥ 0 with a positive sum; got {w}")
     return game.grand * w / w.sum()
 
 
-def nash_bargaining(surplus: float, d_leader: float, d_primary: float,
-                    power: float = 0.5) -> tuple[float, float]:
+def nash_bargaining(
+    surplus: float, d_leader: float, d_primary: float, power: float = 0.5
+) -> tuple[float, float]:
     r"""Generalised Nash bargaining split of a joint surplus between two parties.
 
     Parameters
@@ -297,10 +304,15 @@ class LeastCore:
     solver: str
 
 
-def _lazy_minmax(game: TUGame, fixed: list[tuple[int, float]], exclude: NDArray[np.bool_],
-                 solver: str, tol: float, lower: NDArray[np.float64] | None = None,
-                 ) -> tuple[float, NDArray, list[int], NDArray, NDArray, int]:
-    """min eps s.t. v(T) - x(T) <= eps for T not excluded, x(T) = v(T) - e_T on ``fixed``.
+def _lazy_minmax(
+    game: TUGame,
+    fixed: list[tuple[int, float]],
+    exclude: NDArray[np.bool_],
+    solver: str,
+    tol: float,
+    lower: NDArray[np.float64] | None = None,
+) -> tuple[float, NDArray, list[int], NDArray, NDArray, int]:
+    """Solve min eps s.t. v(T) - x(T) <= eps for T not excluded, x(T) = v(T) - e_T on ``fixed``.
 
     ``lower`` adds x_i >= lower_i (imputations). Coalition rows are added lazily: start from
     singletons and their complements, solve, add the most violated coalitions, repeat.
@@ -312,8 +324,9 @@ def _lazy_minmax(game: TUGame, fixed: list[tuple[int, float]], exclude: NDArray[
     active = [t for t in active if not exclude[t]]
     eq_rows = np.array([[(t >> i) & 1 for i in range(n)] + [0] for t, _ in fixed], dtype=float)
     eq_rhs = np.array([game.v[t] - e for t, e in fixed])
-    bound_rows = np.zeros((0, n + 1)) if lower is None else np.hstack(
-        [-np.eye(n), np.zeros((n, 1))])
+    bound_rows = (
+        np.zeros((0, n + 1)) if lower is None else np.hstack([-np.eye(n), np.zeros((n, 1))])
+    )
     bound_rhs = np.zeros(0) if lower is None else -lower
     c = np.zeros(n + 1)
     c[-1] = 1.0
@@ -324,8 +337,15 @@ def _lazy_minmax(game: TUGame, fixed: list[tuple[int, float]], exclude: NDArray[
         rows = ((np.asarray(active)[:, None] >> np.arange(n)) & 1).astype(float)
         A_ub = np.vstack([np.hstack([-rows, -np.ones((len(active), 1))]), bound_rows])
         b_ub = np.concatenate([-game.v[active], bound_rhs])
-        res = _lp.solve(c, A_ub if len(A_ub) else None, b_ub if len(A_ub) else None,
-                        eq_rows, eq_rhs, [(None, None)] * (n + 1), solver)
+        res = _lp.solve(
+            c,
+            A_ub if len(A_ub) else None,
+            b_ub if len(A_ub) else None,
+            eq_rows,
+            eq_rhs,
+            [(None, None)] * (n + 1),
+            solver,
+        )
         if res.status != 0:  # pragma: no cover - these LPs are always feasible and bounded
             raise RuntimeError(f"LP failed: {res.message}")
         x, eps = res.x[:n], res.x[n]
@@ -372,8 +392,7 @@ def least_core(game: TUGame, *, solver: str = "auto", tol: float = 1e-10) -> Lea
     if game.n == 1:
         return LeastCore(-np.inf, np.array([game.grand]), 0, solver)
     exclude = np.zeros(1 << game.n, dtype=bool)
-    eps, x, _, _, _, rounds = _lazy_minmax(game, [((1 << game.n) - 1, 0.0)], exclude, solver,
-                                           tol)
+    eps, x, _, _, _, rounds = _lazy_minmax(game, [((1 << game.n) - 1, 0.0)], exclude, solver, tol)
     return LeastCore(eps, x, rounds, solver)
 
 
@@ -443,7 +462,9 @@ def nucleolus(
         if lower.sum() > game.grand + tol * max(1.0, float(np.abs(game.v).max())):
             raise InfeasibleError(
                 f"no imputation: the players' stand-alone values sum to {lower.sum():g} > "
-                f"v(N) = {game.grand:g}", ("individual rationality", "efficiency"))
+                f"v(N) = {game.grand:g}",
+                ("individual rationality", "efficiency"),
+            )
     fixed: list[tuple[int, float]] = [(full, 0.0)]
     basis = np.ones((n, 1)) / np.sqrt(n)
     pc = _popcount(n).astype(float)
@@ -452,11 +473,12 @@ def nucleolus(
         proj = np.zeros((1, basis.shape[1]))
         for row in basis:  # subset sums of the basis rows: Q^T 1_T for every T at once
             proj = np.concatenate([proj, proj + row])
-        exclude = pc - (proj ** 2).sum(axis=1) <= 1e-9
+        exclude = pc - (proj**2).sum(axis=1) <= 1e-9
         if exclude[1:].all():
             break
-        eps, x, active, duals, bound_duals, _ = _lazy_minmax(game, fixed, exclude, solver, tol,
-                                                            lower)
+        eps, x, active, duals, bound_duals, _ = _lazy_minmax(
+            game, fixed, exclude, solver, tol, lower
+        )
         new = [(t, eps) for t, d in zip(active, duals) if d > 1e-9]
         new += [(1 << i, 0.0) for i, d in enumerate(bound_duals) if d > 1e-9]
         if not new:  # pragma: no cover - LP duality guarantees a binding row
@@ -465,4 +487,10 @@ def nucleolus(
         vectors = np.array([[(t >> i) & 1 for i in range(n)] for t, _ in fixed], dtype=float)
         u, sv, _ = np.linalg.svd(vectors.T, full_matrices=False)
         basis = u[:, sv > 1e-10 * sv.max()]
-    return x
+    # Polish: the fixed coalitions determine x exactly; solving them removes LP rounding.
+    vectors = np.array([[(t >> i) & 1 for i in range(n)] for t, _ in fixed], dtype=float)
+    rhs = np.array([game.v[t] - e for t, e in fixed])
+    if np.linalg.matrix_rank(vectors) == n:
+        x = np.linalg.lstsq(vectors, rhs, rcond=None)[0]
+    scale = max(1.0, float(np.abs(game.v).max()))
+    return np.where(np.abs(x) <= 1e-13 * scale, 0.0, x)  # rounding noise around 0, no -0.0

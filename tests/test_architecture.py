@@ -8,7 +8,11 @@ from pathlib import Path
 import compensation
 
 PKG = Path(compensation.__file__).parent
-GENERIC = ["equilibria"]  # generic solvers: must not know the domain model
+GENERIC = [
+    "equilibria",
+    "evolution",
+    "cooperative",
+]  # generic solvers: must not know the domain model
 DOMAIN = {"parameters", "flow", "payoffs", "games", "thresholds", "response", "stackelberg"}
 
 

@@ -1,0 +1,206 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from compensation import (
+    ContractSchedule,
+    InfeasibleError,
+    SettlementRule,
+    TUGame,
+    capitation_budget,
+    performance_scores,
+    settle,
+    split_surplus,
+)
+
+rules = st.builds(
+    SettlementRule,
+    retention=st.floats(0, 1),
+    min_savings_rate=st.just(0.0),
+    cap=st.one_of(st.just(np.inf), st.floats(0.01, 0.5)),
+    band=st.floats(0, 0.2),
+    payer_share=st.floats(0, 1),
+    net_of_threshold=st.booleans(),
+)
+
+
+def test_settlement_cases_by_hand():
+    rule = SettlementRule(
+        retention=0.8, min_savings_rate=0.02, cap=0.05, band=0.05, payer_share=0.5
+    )
+    s = settle(1000.0, [990.0, 960.0, 900.0, 1000.0, 1040.0, 1100.0], rule, quality=0.9)
+    # 10 < MSR 20: nothing; 40: 0.8*0.9*40; 100: min(72, cap 50); 0; -40 shared; beyond band
+    assert s.consortium.tolist() == pytest.approx([0, 28.8, 50, 0, -20, -25 - 50])
+    assert (s.consortium + s.payer == s.balance).all()
+    assert s.payer_outlay.tolist() == pytest.approx(
+        (np.array([990, 960, 900, 1000, 1040, 1100]) + s.consortium).tolist()
+    )
+
+
+@given(rules, st.floats(0, 1))
+def test_settlement_is_continuous_and_piecewise_linear(rule, q):
+    B = 1000.0
+    E = np.linspace(0, 2000, 200_001)
+    c = settle(B, E, rule, quality=q).consortium
+    jumps = np.abs(np.diff(c))
+    assert jumps.max() <= 1.0001 * 0.01 + 1e-9  # slope never exceeds 1 per unit of spending
+    second = np.abs(np.diff(c, 2))
+    kinks = np.count_nonzero(second > 1e-9)
+    assert kinks <= 2 * 4  # a few kinks (cap, zero, band), linear in between
+
+
+def test_first_dollar_msr_jumps_and_net_mode_does_not():
+    B = 1000.0
+    first = SettlementRule(min_savings_rate=0.02)
+    net = SettlementRule(min_savings_rate=0.02, net_of_threshold=True)
+    below, above = settle(B, [980.0001, 979.9999], first).consortium
+    assert above - below == pytest.approx(20, abs=1e-3)
+    below, above = settle(B, [980.0001, 979.9999], net).consortium
+    assert above - below == pytest.approx(0, abs=1e-3)
+
+
+def test_settlement_validation():
+    with pytest.raises(ValueError, match="retention must be in \\[0, 1\\]"):
+        SettlementRule(retention=1.5)
+    with pytest.raises(ValueError, match="budget must be finite and > 0"):
+        settle(0.0, 10.0)
+    with pytest.raises(ValueError, match="spending must be finite and ≥ 0"):
+        settle(100.0, -1.0)
+
+
+def test_capitation_budget_broadcasts():
+    b = capitation_budget([[1.0, 2.0], [1.0, 1.0]], [0.05, 0.04], [100, 50])
+    assert b.tolist() == pytest.approx([9.0, 7.0])
+    with pytest.raises(ValueError, match="rates must be finite and ≥ 0"):
+        capitation_budget(1.0, -0.05, 100)
+
+
+def test_performance_scores_and_errors():
+    ps = performance_scores(
+        [[0.9, 6.0], [0.4, 13.0]],
+        ["higher", "lower"],
+        floors=[0.5, 12.0],
+        targets=[0.8, 7.0],
+        weights=[0.5, 0.5],
+    )
+    assert ps.normalised.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    with pytest.raises(ValueError, match="member 1, los = nan"):
+        performance_scores(
+            [[0.9, 6.0], [0.4, np.nan]],
+            ["higher", "lower"],
+            [0.5, 12],
+            [0.8, 7],
+            [0.5, 0.5],
+            names=["control", "los"],
+        )
+    with pytest.raises(ValueError, match="sum to 1"):
+        performance_scores([[1, 1]], ["higher", "higher"], [0, 0], [1, 1], [0.5, 0.6])
+    with pytest.raises(ValueError, match="floor must lie below the target"):
+        performance_scores([[1, 1]], ["higher", "higher"], [0, 2], [1, 1], [0.5, 0.5])
+
+
+def test_contract_schedule_luzhou_terms():
+    c = ContractSchedule(
+        management_fee=100,
+        full_time_staff=1,
+        leader_salary=25,
+        part_time_days={"chief": 20, "attending": 60},
+        daily_rates={"chief": 0.25, "attending": 0.12},
+    )
+    f = c.cash_flows(
+        years=5,
+        assessment=[1, 1, 0.8, 1, 1],
+        evaluation=[1, 0.9, 1, 1, 1],
+        discount_rate=0.0,
+        leader_cost=60,
+        primary_benefit=200,
+    )
+    assert f.management_fee.tolist() == [0, 50, 80, 100, 100]
+    assert f.staff_pay.tolist() == pytest.approx([37.2, 25 + 0.9 * 12.2, 37.2, 37.2, 37.2])
+    assert f.present_value == pytest.approx(f.transfer.sum())
+    assert f.leader_participates and f.primary_participates
+    with pytest.raises(ValueError, match="daily_rates lacks a rate for title"):
+        ContractSchedule(management_fee=1, part_time_days={"chief": 1})
+    with pytest.raises(ValueError, match="assessment must be a scalar or have 5 entries"):
+        c.cash_flows(assessment=[1, 1])
+
+
+# ---- allocation LP ----------------------------------------------------------------------
+
+
+@st.composite
+def allocation_problems(draw):
+    m = draw(st.integers(2, 5))
+    scores = draw(st.lists(st.floats(0.0, 1.0), min_size=m, max_size=m))
+    if sum(scores) == 0:
+        scores[0] = 1.0
+    floors = draw(st.lists(st.floats(0, 30), min_size=m, max_size=m))
+    return 100.0, scores, floors
+
+
+@given(allocation_problems(), st.sampled_from(["l1-to-scores", "max-min"]))
+def test_allocation_constraints_hold_or_conflict_is_named(problem, objective):
+    R, scores, floors = problem
+    try:
+        a = split_surplus(R, scores, floors=floors, objective=objective)
+    except InfeasibleError as err:
+        assert sum(floors) > R
+        assert all(name.startswith("floor[") for name in err.constraints)
+        named = [int(n[len("floor[member ") : -1]) for n in err.constraints]
+        assert sum(floors[j] for j in named) > R  # the named floors alone are infeasible
+        return
+    assert a.shares.sum() == pytest.approx(R, rel=1e-9)
+    assert (a.shares >= np.array(floors) - 1e-7).all()
+
+
+def test_core_constraints_with_game_and_binding_names():
+    g = TUGame(3, {(0,): 10, (0, 1): 60, (0, 2): 50, (0, 1, 2): 100}, names=("leader", "A", "B"))
+    a = split_surplus(100.0, [0.2, 0.5, 0.3], game=g)
+    x = a.shares
+    assert x[0] >= 10 - 1e-9 and x[0] + x[1] >= 60 - 1e-9 and x[0] + x[2] >= 50 - 1e-9
+    assert "core{leader, B}" in a.binding
+    lc = split_surplus(100.0, [0.2, 0.5, 0.3], game=g, objective="least-core")
+    assert lc.objective_value == pytest.approx(-20.0)
+
+
+def test_group_floor_and_conflict_names_caps_too():
+    a = split_surplus(100.0, [0.7, 0.1, 0.1, 0.1], group_floors={"primary": ([1, 2, 3], 0.4)})
+    assert a.shares[1:].sum() == pytest.approx(40.0)
+    assert a.binding == ("group_floor[primary]",)
+    with pytest.raises(InfeasibleError) as err:
+        split_surplus(
+            100.0,
+            [0.7, 0.1, 0.1, 0.1],
+            caps=[100, 10, 10, 10],
+            group_floors={"primary": ([1, 2, 3], 0.4)},
+        )
+    assert set(err.value.constraints) == {
+        "cap[member 1]",
+        "cap[member 2]",
+        "cap[member 3]",
+        "group_floor[primary]",
+    }
+
+
+def test_deterministic_tie_break():
+    # max-min with equal scores has many optima once capped; the result is the one nearest
+    # the targets, identical on every call.
+    runs = {
+        tuple(
+            split_surplus(90.0, [1, 1, 1], caps=[20, 50, 50], objective="max-min").shares.round(9)
+        )
+        for _ in range(3)
+    }
+    assert runs == {(20.0, 35.0, 35.0)}
+
+
+def test_allocation_bad_input():
+    with pytest.raises(ValueError, match="objective must be one of"):
+        split_surplus(1.0, [1, 1], objective="fair")
+    with pytest.raises(ValueError, match="needs a game"):
+        split_surplus(1.0, [1, 1], objective="least-core")
+    with pytest.raises(ValueError, match="scores must be a 1-D array"):
+        split_surplus(1.0, [0, 0])
+    with pytest.raises(ValueError, match="surplus must be finite and ≥ 0"):
+        split_surplus(-1.0, [1, 1])

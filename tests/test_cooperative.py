@@ -1,0 +1,217 @@
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from compensation import (
+    InfeasibleError,
+    Parameters,
+    TUGame,
+    coalition_values,
+    core_is_empty,
+    egalitarian,
+    in_core,
+    least_core,
+    nash_bargaining,
+    nucleolus,
+    proportional,
+    shapley_value,
+)
+
+coopgame = pytest.importorskip("coopgame")
+
+
+def bankruptcy(estate, claims):
+    n = len(claims)
+    v = np.zeros(1 << n)
+    for t in range(1, 1 << n):
+        v[t] = max(0.0, estate - sum(c for i, c in enumerate(claims) if not (t >> i) & 1))
+    return TUGame(n, v)
+
+
+# Aumann and Maschler (1985), "Game theoretic analysis of a bankruptcy problem from the
+# Talmud", Table 1: claims 100, 200, 300; the nucleolus is the Talmud's division.
+@pytest.mark.parametrize(
+    ("estate", "expected"),
+    [(100, [100 / 3] * 3), (200, [50, 75, 75]), (300, [50, 100, 150])],
+)
+def test_talmud_bankruptcy_nucleolus(estate, expected):
+    assert nucleolus(bankruptcy(estate, [100, 200, 300])).tolist() == pytest.approx(expected)
+
+
+def airport(costs):
+    n = len(costs)
+    v = np.zeros(1 << n)
+    for t in range(1, 1 << n):
+        v[t] = -max(c for i, c in enumerate(costs) if (t >> i) & 1)
+    return TUGame(n, v)
+
+
+def test_airport_game_shapley_is_sequential_equal_split():
+    # Littlechild and Owen (1973): each runway segment is shared equally by the players who
+    # need it; costs 1, 3, 6, 10 give -(1/4, 1/4 + 2/3, ..., ...).
+    costs = [1, 3, 6, 10]
+    increments = np.diff([0, *costs])
+    expected = [-sum(increments[k] / (len(costs) - k) for k in range(i + 1)) for i in range(4)]
+    assert shapley_value(airport(costs)).values.tolist() == pytest.approx(expected)
+
+
+def test_glove_game():
+    glove = TUGame(3, {(0, 1): 1, (0, 2): 1, (0, 1, 2): 1})
+    assert shapley_value(glove).values.tolist() == pytest.approx([2 / 3, 1 / 6, 1 / 6])
+    assert nucleolus(glove).tolist() == [1.0, 0.0, 0.0]
+    assert in_core(glove, [1, 0, 0]) and not core_is_empty(glove)
+
+
+def test_weighted_voting_shapley_shubik():
+    # Quota 51 with weights 50, 49, 1: the large player is pivotal in 4 of 6 orders.
+    w, quota = [50, 49, 1], 51
+    v = [float(sum(wi for i, wi in enumerate(w) if (t >> i) & 1) >= quota) for t in range(8)]
+    assert shapley_value(TUGame(3, v)).values.tolist() == pytest.approx([2 / 3, 1 / 6, 1 / 6])
+
+
+def test_majority_game_has_empty_core_and_least_core_one_third():
+    g = TUGame(3, {(0, 1): 1, (0, 2): 1, (1, 2): 1, (0, 1, 2): 1})
+    assert core_is_empty(g)
+    lc = least_core(g)
+    assert lc.epsilon == pytest.approx(1 / 3)
+    assert nucleolus(g).tolist() == pytest.approx([1 / 3] * 3)
+
+
+games = st.integers(2, 6).flatmap(
+    lambda n: st.lists(st.integers(0, 40), min_size=(1 << n) - 1, max_size=(1 << n) - 1).map(
+        lambda vals, n=n: TUGame(n, [0.0, *[x / 4 for x in vals]])
+    )
+)
+
+
+@given(games)
+def test_shapley_axioms(game):
+    phi = shapley_value(game).values
+    assert phi.sum() == pytest.approx(game.grand, abs=1e-9)  # efficiency
+    n = game.n
+    for i in range(n):
+        # dummy: zero marginal contributions give zero value
+        marg = [game.v[t | (1 << i)] - game.v[t] for t in range(1 << n) if not (t >> i) & 1]
+        if all(abs(x) < 1e-12 for x in marg):
+            assert abs(phi[i]) < 1e-9
+    for i, j in itertools.combinations(range(n), 2):  # symmetry
+        sym = all(
+            game.v[t | (1 << i)] == game.v[t | (1 << j)]
+            for t in range(1 << n)
+            if not (t >> i) & 1 and not (t >> j) & 1
+        )
+        if sym:
+            assert phi[i] == pytest.approx(phi[j], abs=1e-9)
+
+
+@given(games, games)
+def test_shapley_additivity(g1, g2):
+    if g1.n != g2.n:
+        return
+    both = TUGame(g1.n, g1.v + g2.v)
+    assert shapley_value(both).values == pytest.approx(
+        shapley_value(g1).values + shapley_value(g2).values, abs=1e-9
+    )
+
+
+@given(games)
+def test_shapley_matches_permutation_definition(game):
+    n = game.n
+    phi = np.zeros(n)
+    for order in itertools.permutations(range(n)):
+        mask = 0
+        for i in order:
+            phi[i] += game.v[mask | (1 << i)] - game.v[mask]
+            mask |= 1 << i
+    assert shapley_value(game).values == pytest.approx(phi / math.factorial(n), abs=1e-9)
+
+
+@settings(max_examples=40)
+@given(games)
+def test_nucleolus_matches_coopgame_and_sits_in_nonempty_core(game):
+    stand_alone = sum(game.v[1 << i] for i in range(game.n))
+    if stand_alone > game.grand:
+        with pytest.raises(InfeasibleError):
+            nucleolus(game)
+        return
+    x = nucleolus(game)
+    theirs = coopgame.nucleolus(coopgame.Game(list(game.v[1:])))["allocation"]
+    assert x == pytest.approx(theirs, abs=1e-8)
+    assert x.sum() == pytest.approx(game.grand, abs=1e-9)
+    if not core_is_empty(game):
+        assert in_core(game, x, tol=1e-8)
+    pre = nucleolus(game, domain="preimputation")
+    ref = coopgame.prenucleolus(coopgame.Game(list(game.v[1:])))["allocation"]
+    assert pre == pytest.approx(ref, abs=1e-8)
+
+
+def test_nucleolus_random_games_n10_match_coopgame():
+    rng = np.random.default_rng(1)
+    n = 10
+    pc = np.array([bin(t).count("1") for t in range(1 << n)])
+    v = pc * (0.5 + rng.random(1 << n))
+    v[0], v[-1] = 0.0, 1.6 * n
+    x = nucleolus(TUGame(n, v))
+    ref = coopgame.nucleolus(coopgame.Game(list(v[1:])))["allocation"]
+    assert x == pytest.approx(ref, abs=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["pulp-cbc", "pulp-highs"])
+def test_pulp_solvers_agree(solver):
+    if solver == "pulp-highs":
+        pytest.importorskip("highspy")
+    g = bankruptcy(200, [100, 200, 300])
+    assert nucleolus(g, solver=solver).tolist() == pytest.approx([50, 75, 75], abs=1e-6)
+
+
+def test_sampled_shapley_standard_error_covers_exact():
+    g = bankruptcy(300, [100, 200, 300, 150, 50])
+    exact = shapley_value(g).values
+    est = shapley_value(g, method="sample", samples=20_000, rng=7)
+    z = np.abs(est.values - exact) / est.standard_error
+    assert (z < 4).all() and est.values.sum() == pytest.approx(g.grand)
+
+
+def test_simple_rules():
+    g = TUGame(2, [0, 1, 3, 8])
+    assert egalitarian(g).tolist() == [4.0, 4.0]
+    assert proportional(g).tolist() == [2.0, 6.0]
+    assert nash_bargaining(10.0, 2.0, 4.0, power=0.25) == (3.0, 7.0)
+    with pytest.raises(ValueError, match="surplus must be finite and ≥"):
+        nash_bargaining(5.0, 2.0, 4.0)
+    with pytest.raises(ValueError, match="power must be in"):
+        nash_bargaining(10.0, 2.0, 4.0, power=2)
+
+
+def test_tugame_validation():
+    with pytest.raises(ValueError, match="length 2\\*\\*n = 8"):
+        TUGame(3, [0, 1])
+    with pytest.raises(ValueError, match="v\\(empty coalition\\) must be 0"):
+        TUGame(1, [1, 2])
+    with pytest.raises(ValueError, match="outside 0..2"):
+        TUGame(3, {(0, 5): 1})
+    with pytest.raises(ValueError, match="finite"):
+        TUGame(2, [0, np.nan, 1, 2])
+
+
+def test_coalition_values_match_brute_force():
+    centres = [Parameters(subsidy=0.2), Parameters(subsidy=0.2, visits=120_000)]
+    game = coalition_values(centres, capacity=600)
+    grid = np.linspace(0, 600, 601)
+    s1, s2 = np.meshgrid(grid, grid)
+    ok = s1 + s2 <= 600
+    from compensation import payoffs
+
+    def joint(p, s):
+        r = payoffs(p, s, 1)
+        return r.leader + r.primary
+
+    total = np.where(ok, joint(centres[0], s1) + joint(centres[1], s2), -np.inf)
+    assert game.value((0, 1, 2)) == pytest.approx(max(total.max(), 0), rel=1e-4)
+    assert game.value((1, 2)) == 0.0 and game.value((0,)) == 0.0
+    free = coalition_values(centres)
+    assert free.value((0, 1, 2)) == pytest.approx(free.value((0, 1)) + free.value((0, 2)))
