@@ -10,6 +10,13 @@ here so that ``import compensation`` never imports matplotlib).
 """
 
 from .allocation import Allocation, split_surplus
+from .calibration import (
+    CalibrationResult,
+    calibrate,
+    down_referrals,
+    primary_share,
+    referral_growth,
+)
 from .contracts import ContractCashFlows, ContractSchedule
 from .cooperative import (
     LeastCore,
@@ -52,8 +59,10 @@ from .parameters import Parameters
 from .payoffs import Payoffs, objectives, payoffs, sinking_cost
 from .response import best_sinking
 from .scores import PerformanceScores, performance_scores
+from .sensitivity import TornadoBar, elasticities, tornado
 from .settlement import Settlement, SettlementRule, capitation_budget, settle
 from .stackelberg import SubsidyDesign, optimal_subsidy
+from .sweep import SweepResult, sweep
 from .thresholds import (
     PriceInterval,
     SplitWindow,
@@ -133,6 +142,17 @@ __all__ = [
     "subsidy_split_window",
     "threshold_price",
     "threshold_subsidy",
+    # analysis
+    "CalibrationResult",
+    "SweepResult",
+    "TornadoBar",
+    "calibrate",
+    "down_referrals",
+    "elasticities",
+    "primary_share",
+    "referral_growth",
+    "sweep",
+    "tornado",
     # errors
     "InfeasibleError",
     "NotIdentifiedWarning",

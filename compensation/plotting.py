@@ -19,7 +19,7 @@ from .evolution import (
     replicator_rest_points,
 )
 
-__all__ = ["basin_map", "phase_portrait", "trajectories3"]
+__all__ = ["basin_map", "phase_portrait", "tornado_chart", "trajectories3"]
 
 _MARKERS = {
     Stability.STABLE: ("o", "black", "stable"),
@@ -141,4 +141,22 @@ def trajectories3(
         ylabel=game.names[1],
         zlabel=game.names[2],
     )
+    return ax
+
+
+def tornado_chart(bars: Any, *, ax: Any = None, baseline: float | None = None) -> Any:
+    """Horizontal bars from :func:`compensation.tornado`, largest swing on top.
+
+    Returns the ``Axes``.
+    """
+    ax = _axes(ax)
+    items = list(bars)[::-1]
+    for k, b in enumerate(items):
+        lo, hi = sorted((b.value_at_low, b.value_at_high))
+        ax.barh(k, hi - lo, left=lo, color="tab:blue", alpha=0.7)
+        ax.text(hi, k, f"  {b.low:g} .. {b.high:g}", va="center", fontsize=7)
+    ax.set_yticks(range(len(items)), [b.name for b in items])
+    if baseline is not None:
+        ax.axvline(baseline, color="black", lw=1)
+    ax.set_xlabel("outcome")
     return ax

@@ -61,7 +61,8 @@ def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
     """
     adv = advantages(_unchecked(p, subsidy=0.0))
     g = np.maximum(0.0, -adv.A1 / p.sinking_level)
-    return np.where(adv.B1 >= 0, g, np.inf)
+    # g* does not depend on p.subsidy, but a sweep over it expects one value per point.
+    return np.broadcast_to(np.where(adv.B1 >= 0, g, np.inf), p.shape).copy()
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,9 @@ def acceptable_prices(p: Parameters) -> PriceInterval:
         low = np.where(scale > 0, -adv.A1 / scale, np.where(adv.A1 >= 0, -np.inf, np.inf))
         high = np.where(scale > 0, adv.B1 / scale, np.where(adv.B1 >= 0, np.inf, -np.inf))
     both = (scale > 0) | ((adv.A1 >= 0) & (adv.B1 >= 0))
-    low = np.where(both, low, np.inf)
-    high = np.where(both, high, -np.inf)
-    return PriceInterval(np.asarray(low), np.asarray(high))
+    low = np.broadcast_to(np.where(both, low, np.inf), p.shape).copy()
+    high = np.broadcast_to(np.where(both, high, -np.inf), p.shape).copy()
+    return PriceInterval(low, high)
 
 
 def threshold_price(p: Parameters) -> NDArray[np.float64]:

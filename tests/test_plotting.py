@@ -30,6 +30,19 @@ def test_basin_map_and_trajectories_draw():
     assert len(ax3.lines) >= 2
 
 
+def test_tornado_chart():
+    from compensation import threshold_subsidy, tornado
+    from compensation.plotting import tornado_chart
+
+    bars = tornado(
+        lambda q: float(threshold_subsidy(q)),
+        Parameters(),
+        {"price": (0.0, 0.05), "brand_benefit": (0.0, 0.04)},
+    )
+    ax = tornado_chart(bars, baseline=0.164)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["brand_benefit", "price"]
+
+
 def test_missing_matplotlib_names_the_extra():
     code = (
         "import sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None\n"

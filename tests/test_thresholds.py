@@ -50,6 +50,7 @@ def test_threshold_subsidy_is_exact(p):
     # "Just above/below": move A1 by 1e-8 of the leader's payoff range (ties within 1e-10 of
     # the range count as ties in nash_equilibria).
     step = 1e-8 * max(np.ptp(sinking_matrices(p.replace(subsidy=g))[0]), 1e-6) / p.sinking_level
+    step = max(step, 1e-12 * g)  # and at least well above one ulp of g
     assert sink_active(p.replace(subsidy=g + step))
     if g > step:
         assert not sink_active(p.replace(subsidy=g - step))
@@ -99,3 +100,12 @@ def test_thresholds_broadcast():
         for j in range(3):
             q = Parameters(price=p.price[i, 0], readiness_cost=p.readiness_cost[j])
             assert g[i, j] == threshold_subsidy(q)
+
+
+def test_thresholds_have_the_full_parameter_shape():
+    # Regression: g* does not depend on the subsidy, but sweeping it must still give one
+    # value per grid point.
+    p = Parameters(price=np.linspace(0, 0.1, 4)[:, None], subsidy=np.linspace(0, 0.4, 3))
+    assert threshold_subsidy(p).shape == (4, 3)
+    iv = acceptable_prices(Parameters(subsidy=np.linspace(0, 0.4, 3), price=[[0.0], [0.1]]))
+    assert iv.low.shape == iv.high.shape == (2, 3)

@@ -1,0 +1,99 @@
+import warnings
+
+import numpy as np
+import pytest
+
+from compensation import (
+    NotIdentifiedWarning,
+    Parameters,
+    calibrate,
+    down_referrals,
+    primary_share,
+    referral_growth,
+)
+
+TRUTH = Parameters(flow="saturating", max_shift=0.4, half_sinking=500)
+FREE = {"max_shift": (0.05, 1.0), "half_sinking": (50.0, 5000.0)}
+
+
+def test_recovers_known_parameters_exactly():
+    moments = {"referrals": down_referrals, "growth": referral_growth(250.0)}
+    data = {k: f(TRUTH) for k, f in moments.items()}
+    fit = calibrate(Parameters(flow="saturating"), moments, data, FREE)
+    assert fit.success
+    assert fit.estimates["max_shift"] == pytest.approx(0.4, rel=1e-8)
+    assert fit.estimates["half_sinking"] == pytest.approx(500.0, rel=1e-8)
+    assert all(abs(r) < 1e-6 for r in fit.residuals.values())
+    assert "exactly identified" in fit.message
+    assert fit.parameters.max_shift == pytest.approx(0.4, rel=1e-8)
+
+
+def test_standard_errors_cover_the_truth_at_the_nominal_rate():
+    # Three growth moments over different sinking histories plus the level, with known
+    # measurement noise: 95% intervals should contain the truth about 95% of the time.
+    rng = np.random.default_rng(42)
+    moments = {
+        "referrals": down_referrals,
+        "g150": referral_growth(150.0),
+        "g250": referral_growth(250.0),
+        "g280": referral_growth(280.0),
+    }
+    clean = {k: f(TRUTH) for k, f in moments.items()}
+    sigma = {k: 0.02 * abs(v) for k, v in clean.items()}
+    hits, runs = 0, 200
+    for _ in range(runs):
+        data = {k: v + rng.normal(0, sigma[k]) for k, v in clean.items()}
+        fit = calibrate(
+            Parameters(flow="saturating"),
+            moments,
+            data,
+            FREE,
+            weights={k: 1 / s for k, s in sigma.items()},
+            known_errors=True,
+        )
+        est, se = fit.estimates["half_sinking"], fit.standard_errors["half_sinking"]
+        hits += abs(est - 500.0) <= 1.96 * se
+    assert 0.90 <= hits / runs <= 0.99
+
+
+def test_not_identified_warning_names_parameters():
+    moments = {"referrals": down_referrals, "growth": referral_growth(250.0)}
+    data = {k: f(TRUTH) for k, f in moments.items()}
+    with pytest.warns(NotIdentifiedWarning, match="max_shift, common_share") as rec:
+        fit = calibrate(
+            Parameters(flow="saturating"), moments, data, {**FREE, "common_share": (0.3, 0.9)}
+        )
+    assert rec[0].message.parameters == ("max_shift", "common_share")
+    assert fit.identified == {"max_shift": False, "half_sinking": True, "common_share": False}
+    assert np.isnan(fit.standard_errors["max_shift"])
+
+
+def test_primary_share_moment_identifies_the_logit_intercept():
+    truth = Parameters(flow="logit", logit_intercept=-0.7)
+    fit = calibrate(
+        Parameters(flow="logit"),
+        {"share": primary_share},
+        {"share": primary_share(truth)},
+        {"logit_intercept": (-5.0, 5.0)},
+    )
+    assert fit.estimates["logit_intercept"] == pytest.approx(-0.7, abs=1e-8)
+    with pytest.raises(ValueError, match="needs flow='logit'"):
+        primary_share(Parameters())
+
+
+def test_bad_input():
+    moments = {"referrals": down_referrals}
+    with pytest.raises(ValueError, match="unknown parameter 'max_shfit'; did you mean"):
+        calibrate(TRUTH, moments, {"referrals": 1.0}, {"max_shfit": (0, 1)})
+    with pytest.raises(ValueError, match="lacks observed values"):
+        calibrate(TRUTH, moments, {}, FREE)
+    with pytest.raises(ValueError, match="lo < hi"):
+        calibrate(TRUTH, moments, {"referrals": 1.0}, {"max_shift": (1, 0)})
+    with pytest.raises(ValueError, match="explicit weight"):
+        calibrate(TRUTH, moments, {"referrals": 0.0}, FREE)
+    with pytest.raises(ValueError, match="previous_sinking"):
+        referral_growth(0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotIdentifiedWarning)
+        with pytest.raises(ValueError, match="at least one"):
+            calibrate(TRUTH, moments, {"referrals": 1.0}, {})
