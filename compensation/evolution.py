@@ -205,6 +205,22 @@ def _field(a: NDArray, b: NDArray, z: NDArray) -> NDArray:
     )
 
 
+def _integrate(field: Any, start: Any, t: ArrayLike, dim: int) -> NDArray[np.float64]:
+    """Integrate a replicator field from ``start`` (``dim`` shares) and report it at ``t``."""
+    z0 = np.asarray(start, dtype=float)
+    if z0.shape != (dim,) or not np.all((z0 >= 0) & (z0 <= 1)):
+        raise ValueError(f"start must be {dim} shares in [0, 1]; got {start!r}")
+    t = np.asarray(t, dtype=float)
+    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) <= 0) or not np.isfinite(t).all():
+        raise ValueError("t must be a non-empty, finite, strictly increasing 1-D array")
+    sol = solve_ivp(
+        lambda _, z: field(z), (t[0], t[-1]), z0, t_eval=t, method="DOP853", rtol=1e-10, atol=1e-12
+    )
+    if not sol.success:  # pragma: no cover - the fields are polynomial and bounded
+        raise RuntimeError(sol.message)
+    return np.clip(sol.y.T, 0.0, 1.0)
+
+
 def simulate_replicator(
     A: Any, B: ArrayLike | None, start: tuple[float, float], t: ArrayLike
 ) -> NDArray[np.float64]:
@@ -233,24 +249,7 @@ def simulate_replicator(
     [[0.9, 0.9], [0.0, 0.0]]
     """
     a, b = _advantages(A, B)
-    z0 = np.asarray(start, dtype=float)
-    if z0.shape != (2,) or not np.all((z0 >= 0) & (z0 <= 1)):
-        raise ValueError(f"start must be two shares in [0, 1]; got {start!r}")
-    t = np.asarray(t, dtype=float)
-    if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) <= 0) or not np.isfinite(t).all():
-        raise ValueError("t must be a non-empty, finite, strictly increasing 1-D array")
-    sol = solve_ivp(
-        lambda _, z: _field(a, b, z),
-        (t[0], t[-1]),
-        z0,
-        t_eval=t,
-        method="DOP853",
-        rtol=1e-10,
-        atol=1e-12,
-    )
-    if not sol.success:  # pragma: no cover - the field is polynomial and bounded
-        raise RuntimeError(sol.message)
-    return np.clip(sol.y.T, 0.0, 1.0)
+    return _integrate(lambda z: _field(a, b, z), start, t, 2)
 
 
 @dataclass(frozen=True)
@@ -503,19 +502,4 @@ class ThreePopulationGame:
 
     def simulate(self, start: tuple[float, float, float], t: ArrayLike) -> NDArray[np.float64]:
         """Trajectory from ``start``, shape (len(t), 3) (solve_ivp, DOP853, rtol 1e-10)."""
-        z0 = np.asarray(start, dtype=float)
-        if z0.shape != (3,) or not np.all((z0 >= 0) & (z0 <= 1)):
-            raise ValueError(f"start must be three shares in [0, 1]; got {start!r}")
-        t = np.asarray(t, dtype=float)
-        if t.ndim != 1 or t.size == 0 or np.any(np.diff(t) <= 0):
-            raise ValueError("t must be a non-empty, strictly increasing 1-D array")
-        sol = solve_ivp(
-            lambda _, s: self.field(s),
-            (t[0], t[-1]),
-            z0,
-            t_eval=t,
-            method="DOP853",
-            rtol=1e-10,
-            atol=1e-12,
-        )
-        return np.clip(sol.y.T, 0.0, 1.0)
+        return _integrate(self.field, start, t, 3)

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import check_domain
-from .games import _scalar, advantages
+from .games import _scalar, advantages, tripartite_game
 from .parameters import Parameters, _unchecked
 
 __all__ = [
@@ -237,17 +237,17 @@ def subsidy_split_window(
     """
     _scalar(p, "subsidy_split_window")
     s = float(check_domain("budget", budget, "positive", "万元/yr"))
-    c_g, r_g, _, f_l, f_p = (
-        float(check_domain(k, v, "nonneg", "万元/yr"))
-        for k, v in (
-            ("regulation_cost", regulation_cost),
-            ("reward", reward),
-            ("accountability_loss", accountability_loss),
-            ("fine_leader", fine_leader),
-            ("fine_primary", fine_primary),
-        )
+    # Advantages at full cooperation without the subsidy; each yuan of the budget then adds
+    # one-for-one to the side that receives it and costs the government one.
+    game = tripartite_game(
+        _unchecked(p, subsidy=0.0, primary_subsidy=0.0),
+        regulation_cost=regulation_cost,
+        reward=reward,
+        accountability_loss=accountability_loss,
+        fine_leader=fine_leader,
+        fine_primary=fine_primary,
     )
-    base = advantages(_unchecked(p, subsidy=0.0, primary_subsidy=0.0))
-    needs = -(float(base.A1) + f_l) / s
-    allows = 1.0 + (float(base.B1) + f_p) / s
-    return SplitWindow(max(needs, 0.0), min(allows, 1.0), needs, allows, r_g - c_g - s > 0)
+    leader, primary, government = game.advantages(1.0, 1.0, 1.0)
+    needs = -float(leader) / s
+    allows = 1.0 + float(primary) / s
+    return SplitWindow(max(needs, 0.0), min(allows, 1.0), needs, allows, float(government) - s > 0)

@@ -160,7 +160,7 @@ def test_evolutionary_game_matches_advantages_from_parameters():
 def test_bad_input():
     with pytest.raises(ValueError, match="shape"):
         replicator_rest_points(np.zeros((3, 3)), np.zeros((3, 3)))
-    with pytest.raises(ValueError, match="start must be two shares"):
+    with pytest.raises(ValueError, match="start must be 2 shares"):
         simulate_replicator(np.eye(2), np.eye(2), (1.2, 0.5), [0, 1])
     with pytest.raises(ValueError, match="strictly increasing"):
         simulate_replicator(np.eye(2), np.eye(2), (0.2, 0.5), [1, 0])
