@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
+from ._optional import require
 from ._validation import suggest
 from .exceptions import NotIdentifiedWarning
 from .flow import _shift, price_gap
@@ -134,6 +135,7 @@ def calibrate(
     *,
     known_errors: bool = False,
     start: Mapping[str, float] | None = None,
+    progress: bool = False,
 ) -> CalibrationResult:
     r"""Fit the ``free`` parameters so that the model's moments match the data.
 
@@ -157,6 +159,8 @@ def calibrate(
         moments :math:`K` than parameters :math:`P`.
     start : mapping of str to float, optional
         Starting values (default: the values in ``p``, clipped into the bounds).
+    progress : bool, default False
+        Show a progress bar of model evaluations (needs tqdm).
 
     Returns
     -------
@@ -214,24 +218,32 @@ def calibrate(
     x0 = np.array([float((start or {}).get(n, getattr(p, n))) for n in names])
     x0 = np.clip(x0, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
 
+    bar = require("tqdm").tqdm(desc="calibrate", unit="eval") if progress else None
+
     def model(theta: NDArray) -> NDArray:
         q = p.replace(**dict(zip(names, theta.tolist())))
+        if bar is not None:
+            bar.update(1)
         return np.array([float(moments[k](q)) for k in keys])
 
     def resid(theta: NDArray) -> NDArray:
         return w * (model(theta) - d)
 
     # Scale by the bounds so that trust regions and the rank test treat parameters alike.
-    res = least_squares(
-        resid,
-        x0,
-        bounds=(lo, hi),
-        x_scale=hi - lo,
-        xtol=1e-14,
-        ftol=1e-14,
-        gtol=1e-14,
-        max_nfev=2000 * len(names),
-    )
+    try:
+        res = least_squares(
+            resid,
+            x0,
+            bounds=(lo, hi),
+            x_scale=hi - lo,
+            xtol=1e-14,
+            ftol=1e-14,
+            gtol=1e-14,
+            max_nfev=2000 * len(names),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     J = res.jac
     scaled = J * (hi - lo)
     sv = np.linalg.svd(scaled, compute_uv=False)

@@ -56,6 +56,13 @@ def test_standard_errors_cover_the_truth_at_the_nominal_rate():
     assert 0.90 <= hits / runs <= 0.99
 
 
+def test_progress_bar(capsys):
+    moments = {"referrals": down_referrals, "growth": referral_growth(250.0)}
+    data = {k: f(TRUTH) for k, f in moments.items()}
+    calibrate(Parameters(flow="saturating"), moments, data, FREE, progress=True)
+    assert "calibrate" in capsys.readouterr().err
+
+
 def test_not_identified_warning_names_parameters():
     moments = {"referrals": down_referrals, "growth": referral_growth(250.0)}
     data = {k: f(TRUTH) for k, f in moments.items()}
