@@ -221,7 +221,7 @@ def split_surplus(
     constraint_names = hard.names + (coalition_rows.names if objective != "least-core" else [])
     eq = np.zeros((1, nv))
     eq[0, :m] = 1.0
-    bounds = [(0.0, None)] * m + [(None, None)] * n_aux
+    bounds: list[tuple[float | None, float | None]] = [(0.0, None)] * m + [(None, None)] * n_aux
 
     def run(cost: NDArray, extra_A: list, extra_b: list) -> _lp.LPResult:
         A = np.array(constraint_rows + objective_rows.A + extra_A, dtype=float).reshape(-1, nv)

@@ -213,10 +213,10 @@ def calibrate(
         w = 1.0 / np.abs(d)
     else:
         w = np.array([float(weights.get(k, 1.0)) for k in keys])
-    lo = np.array([free[n][0] for n in names], dtype=float)
-    hi = np.array([free[n][1] for n in names], dtype=float)
+    lo_b = np.array([free[n][0] for n in names], dtype=float)
+    hi_b = np.array([free[n][1] for n in names], dtype=float)
     x0 = np.array([float((start or {}).get(n, getattr(p, n))) for n in names])
-    x0 = np.clip(x0, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
+    x0 = np.clip(x0, lo_b + 1e-9 * (hi_b - lo_b), hi_b - 1e-9 * (hi_b - lo_b))
 
     bar = require("tqdm").tqdm(desc="calibrate", unit="eval") if progress else None
 
@@ -234,8 +234,8 @@ def calibrate(
         res = least_squares(
             resid,
             x0,
-            bounds=(lo, hi),
-            x_scale=hi - lo,
+            bounds=(lo_b, hi_b),
+            x_scale=hi_b - lo_b,
             xtol=1e-14,
             ftol=1e-14,
             gtol=1e-14,
@@ -245,7 +245,7 @@ def calibrate(
         if bar is not None:
             bar.close()
     J = res.jac
-    scaled = J * (hi - lo)
+    scaled = J * (hi_b - lo_b)
     sv = np.linalg.svd(scaled, compute_uv=False)
     tol = max(scaled.shape) * np.finfo(float).eps * max(sv.max(initial=0.0), 1e-300) * 1e4
     rank = int(np.sum(sv > tol))

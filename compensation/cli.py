@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -148,7 +149,10 @@ def _cmd_calibrate(args: argparse.Namespace) -> None:
         rows = list(csv.DictReader(fh))
     if not rows or not {"moment", "value"} <= set(rows[0]):
         raise UserError(f"{args.data} must have columns 'moment' and 'value'")
-    available = {"down_referrals": down_referrals, "primary_share": primary_share}
+    available: dict[str, Callable[[Parameters], Any]] = {
+        "down_referrals": down_referrals,
+        "primary_share": primary_share,
+    }
     if args.previous_sinking is not None:
         available["referral_growth"] = referral_growth(args.previous_sinking)
     moments, data = {}, {}

@@ -164,14 +164,14 @@ def coopetition_equilibrium(
             b_p * prem
         )
 
-    def objective(i: int, si: NDArray, others: NDArray) -> NDArray:
+    def objective(i: int, si: NDArray, others: float) -> NDArray:
         # others: exp-utility sum of the rivals; si may be an array of candidate levels.
         p = ps[i]
         ui = b_q * _quality(p, si) - b_p * prem[i]
         share = np.exp(ui) / (np.exp(ui) + others)
         return _payoffs(p, si, np.asarray(1.0)).leader + m_e * n_city * share
 
-    def slope(i: int, si: NDArray, others: NDArray) -> NDArray:
+    def slope(i: int, si: NDArray, others: float) -> NDArray:
         p = ps[i]
         ui = b_q * _quality(p, si) - b_p * prem[i]
         share = np.exp(ui) / (np.exp(ui) + others)

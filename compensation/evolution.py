@@ -272,7 +272,7 @@ class BasinShares:
         Grid coordinates used along each axis.
     """
 
-    points: list[tuple[float, float]]
+    points: list[tuple[float, ...]]
     shares: NDArray[np.float64]
     unresolved: float
     labels: NDArray[np.int64] = field(repr=False)
@@ -329,7 +329,7 @@ def basin_shares(
     speed = coef.max() if coef.max() > 0 else 1.0
     horizon = t_max if t_max is not None else 200.0 / speed
     dt = 0.1 / speed
-    labels = np.full(X.size, -1, dtype=np.int64)
+    labels: NDArray[np.int64] = np.full(X.size, -1, dtype=np.int64)
     if not rest.degenerate:
         exact = _exact_basins(a, b, X.ravel(), Y.ravel(), stable)
         labels = exact.reshape(X.shape)
@@ -386,7 +386,7 @@ def _kl(p: float, q: NDArray) -> NDArray:
 
 
 def _exact_basins(
-    a: NDArray, b: NDArray, x: NDArray, y: NDArray, stable: list[tuple[float, float]]
+    a: NDArray, b: NDArray, x: NDArray, y: NDArray, stable: list[tuple[float, ...]]
 ) -> NDArray[np.int64]:
     """Basin labels of interior starts for a nondegenerate game, without integrating.
 

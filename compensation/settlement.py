@@ -85,9 +85,9 @@ class SettlementRule:
         ]
         if np.isnan(self.cap) or self.cap < 0:
             errors.append(f"cap must be ≥ 0 (share of the budget, inf for none); got {self.cap!r}")
-        errors = [e for e in errors if e]
-        if errors:
-            raise ValueError("; ".join(errors))
+        found = [e for e in errors if e]
+        if found:
+            raise ValueError("; ".join(found))
 
 
 @dataclass(frozen=True)

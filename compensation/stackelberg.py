@@ -218,7 +218,7 @@ def _numeric_design(p: Parameters, alliance: str, budget: float | None) -> tuple
     g_hi = float(np.maximum(high_b - _gain_per_day(_unchecked(p, subsidy=0.0)), 0.0))
     if alliance == "primary-led":
         # Primary care can cut its price, so saturating sinking may need a larger subsidy.
-        g_hi += float(max(high_b - low_b, 0.0))
+        g_hi += float(np.maximum(high_b - low_b, 0.0))
     g_hi = max(g_hi, 1e-9)
 
     def respond(g: float) -> tuple[float, float]:
