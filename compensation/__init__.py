@@ -14,6 +14,7 @@ from .calibration import (
     CalibrationResult,
     calibrate,
     down_referrals,
+    leader_volume_growth,
     primary_share,
     referral_growth,
 )
@@ -149,6 +150,7 @@ __all__ = [
     "calibrate",
     "down_referrals",
     "elasticities",
+    "leader_volume_growth",
     "primary_share",
     "referral_growth",
     "sweep",

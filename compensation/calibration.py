@@ -26,6 +26,7 @@ __all__ = [
     "CalibrationResult",
     "calibrate",
     "down_referrals",
+    "leader_volume_growth",
     "primary_share",
     "referral_growth",
 ]
@@ -69,6 +70,71 @@ def referral_growth(previous_sinking: float) -> Moment:
         return float(now / before - 1.0)
 
     growth.__name__ = f"referral_growth_from_{prev:g}"
+    return growth
+
+
+def leader_volume_growth(
+    previous_sinking: float,
+    leader_visits: float,
+    *,
+    refill: float | None = None,
+    trend: float = 0.0,
+) -> Moment:
+    r"""Moment: growth of the leader's in-scope volume since sinking was ``previous_sinking``.
+
+    Of every visit moved down, a crowded leader refills the freed slot with another patient
+    (a complex case) at rate :math:`r`, so its volume is :math:`N_L - (1 - r) V(s)`:
+
+    .. math:: \frac{N_L - (1 - r) V(\bar s)}{N_L - (1 - r) V(s_{prev})} (1 + g_T) - 1.
+
+    Parameters
+    ----------
+    previous_sinking : float
+        Last year's sinking (dd/yr), > 0.
+    leader_visits : float
+        :math:`N_L`, the leader's in-scope visits without sinking (visits/yr), > 0.
+    refill : float, optional
+        :math:`r \in [0, 1]`; by default :math:`\min(\rho_L / m_L, 1)`, reading MODEL.md's
+        slot value as the refilled share of the margin (0 idle, 1 crowded).
+    trend : float, default 0
+        :math:`g_T`, growth from outside the model (population, reputation).
+
+    Notes
+    -----
+    With :math:`r \le 1` sinking alone can only lower the leader's volume; Luzhou's leader grew
+    7.16% while referring patients down, so a trend (or a refill of complex cases beyond the
+    freed slots) must carry that growth: the moment says how much.
+
+    Examples
+    --------
+    >>> from compensation import Parameters, leader_volume_growth
+    >>> m = leader_volume_growth(250.0, leader_visits=100_000, trend=0.05)
+    >>> round(m(Parameters()), 4)
+    0.0408
+    """
+    prev = float(previous_sinking)
+    base = float(leader_visits)
+    if not np.isfinite(prev) or prev <= 0:
+        raise ValueError(f"previous_sinking must be finite and > 0 (dd/yr); got {prev!r}")
+    if not np.isfinite(base) or base <= 0:
+        raise ValueError(f"leader_visits must be finite and > 0 (visits/yr); got {base!r}")
+    if refill is not None and not 0 <= refill <= 1:
+        raise ValueError(f"refill must be in [0, 1]; got {refill!r}")
+    if not np.isfinite(trend) or trend <= -1:
+        raise ValueError(f"trend must be finite and > -1; got {trend!r}")
+
+    def growth(p: Parameters) -> float:
+        r = refill
+        if r is None:
+            r = min(p.slot_value / p.leader_margin, 1.0) if p.leader_margin > 0 else 1.0
+        moved = p.common_share * p.visits
+        now = base - (1 - r) * moved * float(_shift(p, np.asarray(p.sinking_level)))
+        before = base - (1 - r) * moved * float(_shift(p, np.asarray(prev)))
+        if before <= 0 or now <= 0:
+            raise ValueError("leader_visits is smaller than the visits moved down")
+        return float(now / before * (1 + trend) - 1)
+
+    growth.__name__ = f"leader_volume_growth_from_{prev:g}"
     return growth
 
 

@@ -88,6 +88,32 @@ def test_primary_share_moment_identifies_the_logit_intercept():
         primary_share(Parameters())
 
 
+def test_leader_volume_growth_by_hand_and_trend_recovered():
+    from compensation import leader_volume_growth
+
+    p = Parameters()  # linear flow: V(300) = 8400, V(250) = 7000; refill 0.002/0.005 = 0.4
+    m = leader_volume_growth(250.0, leader_visits=100_000)
+    expected = (100_000 - 0.6 * 8400) / (100_000 - 0.6 * 7000) - 1
+    assert m(p) == pytest.approx(expected, rel=1e-12)
+    assert m(p) < 0  # without a trend, sinking can only lower the leader's volume
+    # Luzhou-style: the observed growth pins the trend once the flow is known.
+    true = leader_volume_growth(250.0, leader_visits=100_000, trend=0.08)(p)
+    trends = np.linspace(0.0, 0.2, 20001)
+    fitted = trends[
+        np.argmin(
+            [
+                abs(leader_volume_growth(250.0, leader_visits=100_000, trend=t)(p) - true)
+                for t in trends
+            ]
+        )
+    ]
+    assert fitted == pytest.approx(0.08, abs=1e-5)
+    with pytest.raises(ValueError, match="refill must be in"):
+        leader_volume_growth(250.0, 1e5, refill=2.0)
+    with pytest.raises(ValueError, match="leader_visits must be finite and > 0"):
+        leader_volume_growth(250.0, 0.0)
+
+
 def test_bad_input():
     moments = {"referrals": down_referrals}
     with pytest.raises(ValueError, match="unknown parameter 'max_shfit'; did you mean"):
