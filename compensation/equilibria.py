@@ -127,12 +127,13 @@ class Equilibria:
         return f"Equilibria(n={len(self)}, degenerate={self.degenerate}, equilibria=[{eqs}])"
 
 
-def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Vertices (other than 0) of {z ≥ 0 : M z ≤ 1} for M > 0, with their label bitmasks.
+def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Vertices (other than 0) of {z ≥ 0 : M z ≤ 1} for M > 0, with their labels.
 
     ``M`` has shape (r, d): r inequality rows over d coordinates. Label ``i < d`` means
-    ``z_i = 0``; label ``d + j`` means row j is tight. A vertex with support I (|I| = k) lies on
-    k tight rows T, so we solve ``M[T, I] z_I = 1`` for every (T, I) of equal size in batches.
+    ``z_i = 0``; label ``d + j`` means row j is tight. Labels are a boolean array (one column a
+    label), so any number of strategies works. A vertex with support I (|I| = k) lies on k
+    tight rows T, so we solve ``M[T, I] z_I = 1`` for every (T, I) of equal size in batches.
     """
     r, d = M.shape
     found = []
@@ -140,17 +141,15 @@ def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], 
         I = np.array(list(itertools.combinations(range(d), k)), dtype=np.intp)
         T = np.array(list(itertools.combinations(range(r), k)), dtype=np.intp)
         sub = M[T[:, None, :, None], I[None, :, None, :]].reshape(-1, k, k)
-        try:
-            idx = np.arange(len(sub))
-            zI = np.linalg.solve(sub, np.ones((len(sub), k, 1)))[..., 0]
-        except np.linalg.LinAlgError:
-            # Singular bases are common in degenerate games: drop them by a determinant test
-            # (entries lie in [1, 2], so row norms are within a factor 2 of sqrt(k)).
-            ok = np.abs(np.linalg.det(sub)) > 1e-11 * (2 * np.sqrt(k)) ** k
-            if not ok.any():
-                continue
-            idx = np.nonzero(ok)[0]
-            zI = np.linalg.solve(sub[idx], np.ones((idx.size, k, 1)))[..., 0]
+        # Singular bases are common in degenerate games. A determinant test drops the exactly
+        # singular ones before the batched solve (entries lie in [1, 2], so row norms are within
+        # a factor 2 of sqrt(k)); the nearly singular ones that slip through are caught by the
+        # rank test below.
+        ok = np.abs(np.linalg.det(sub)) > 1e-11 * (2 * np.sqrt(k)) ** k
+        idx = np.nonzero(ok)[0]
+        if not idx.size:
+            continue
+        zI = np.linalg.solve(sub[idx], np.ones((idx.size, k, 1)))[..., 0]
         finite = np.isfinite(zI).all(axis=1)
         idx, zI = idx[finite], zI[finite]
         keep = (zI >= -tol).all(axis=1)
@@ -162,15 +161,25 @@ def _vertices(M: NDArray[np.float64], tol: float) -> tuple[NDArray[np.float64], 
         keep = (slack <= 1 + tol).all(axis=1)
         found.append(np.clip(z[keep], 0.0, None))
     if not found:
-        return np.zeros((0, d)), np.zeros(0, dtype=np.int64)
+        return np.zeros((0, d)), np.zeros((0, d + r), dtype=bool)
     Z = np.concatenate(found)
     tight = np.concatenate([tol >= Z, np.abs(Z @ M.T - 1) <= tol], axis=1)
-    labels = (tight.astype(np.int64) << np.arange(d + r, dtype=np.int64)).sum(axis=1)
     # A vertex is fixed by its tight constraints, so equal label sets mean the same vertex,
     # found once per basis of a degenerate vertex; comparing coordinates would need a tolerance.
-    _, first = np.unique(labels, return_index=True)
+    _, first = np.unique(np.packbits(tight, axis=1), axis=0, return_index=True)
     first.sort()
-    return Z[first], labels[first]
+    Z, tight = Z[first], tight[first]
+    # ... provided those constraints have full rank d. A basis singular in exact arithmetic
+    # but not in floating point (condition ~1e17) yields a point on an edge whose "tight"
+    # constraints are dependent: drop it. With the zero coordinates tight, full rank means
+    # that the tight rows restricted to the support have rank equal to the support's size.
+    support = ~tight[:, :d]
+    size = support.sum(axis=1)
+    sub = np.where(tight[:, d:, None] & support[:, None, :], M[None], 0.0)
+    sv = np.linalg.svd(sub, compute_uv=False)
+    kth = np.take_along_axis(sv, np.clip(size - 1, 0, sv.shape[1] - 1)[:, None], axis=1)[:, 0]
+    full_rank = (size >= 1) & (size <= sv.shape[1]) & (kth > 1e-9 * sv[:, 0])
+    return Z[full_rank], tight[full_rank]
 
 
 def _components(pairs: list[tuple[int, int]]) -> list[tuple[frozenset[int], frozenset[int]]]:
@@ -252,6 +261,7 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     (True, 1, 2)
     """
     A, B = _matrices(game, B)
+    tol = _check_tol(tol)
     m, n = A.shape
     if math.comb(m + n, m) > MAX_BASES:
         raise ValueError(
@@ -260,9 +270,48 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
         )
     # Positive copies scaled per player (equilibria are invariant to positive affine maps of
     # each player's payoffs), so tol is relative to that player's payoff range.
-    Ap = (A - A.min()) / max(np.ptp(A), 1e-300) + 1.0
-    Bp = (B - B.min()) / max(np.ptp(B), 1e-300) + 1.0
-    spread = max(np.ptp(A), np.ptp(B), 1e-300)
+    Ap, Bp = _normalise(A), _normalise(B)
+    for attempt in range(3):
+        result = _enumerate(A, B, Ap, Bp, tol * 100**attempt)
+        if result.equilibria:
+            break
+    else:  # pragma: no cover - Nash's theorem: a failure here is a bug, not bad input
+        raise RuntimeError("internal check failed: no equilibrium found; please report the game")
+    # The check runs on the normalised copies: on the raw payoffs a large common offset
+    # (1e9 + 0.15) leaves rounding far above any range-relative tolerance.
+    worst = max(regret(Ap, Bp, x, y) for x, y in result.equilibria)
+    if worst > max(1e3 * result.tol, 1e-9):  # pragma: no cover - a bug, not bad input
+        raise RuntimeError(f"internal check failed: an equilibrium has regret {worst:g}")
+    return result
+
+
+def _check_tol(tol: float) -> float:
+    t = float(tol)
+    if not (math.isfinite(t) and 0 < t <= 1e-3):
+        raise ValueError(
+            f"tol must be finite and in (0, 1e-3] (relative to the payoff range); got {tol!r}"
+        )
+    return t
+
+
+def _normalise(M: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Affine copy of ``M`` with entries in [1, 2], computed without overflow."""
+    # Halving first keeps max - min finite even for payoffs near ±1.8e308; halving is exact.
+    half = M * 0.5 - M.min() * 0.5
+    span = half.max()
+    if span <= 0:
+        return np.ones_like(M)
+    return half / span + 1.0
+
+
+def _enumerate(
+    A: NDArray[np.float64],
+    B: NDArray[np.float64],
+    Ap: NDArray[np.float64],
+    Bp: NDArray[np.float64],
+    tol: float,
+) -> Equilibria:
+    m, n = A.shape
     # labels of X: i<m row unused, m+j column j best reply; of Y: j<n column unused, n+i row
     # i best reply. numpy's batched solves release the GIL, so the two polytopes of a large
     # game are enumerated on two threads.
@@ -273,34 +322,23 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     else:
         (X, lab_x), (Y, lab_y) = _vertices(Bp.T, tol), _vertices(Ap, tol)
     # Re-express Q's labels in P's numbering: row i best reply -> i, column j unused -> m+j.
-    col_unused = lab_y & ((1 << n) - 1)
-    row_best = lab_y >> n
-    lab_y = row_best | (col_unused << m)
-    full = (1 << (m + n)) - 1
-    degenerate = bool(np.any(_popcount(lab_x) > m) or np.any(_popcount(lab_y) > n))
-    ii, jj = np.nonzero((lab_x[:, None] | lab_y[None, :]) == full)
+    lab_y = np.concatenate([lab_y[:, n:], lab_y[:, :n]], axis=1)
+    degenerate = bool(np.any(lab_x.sum(axis=1) > m) or np.any(lab_y.sum(axis=1) > n))
+    # (x, y) is completely labelled when every label x lacks is one y has: count the labels
+    # missing from both with one matrix product (exact in floating point for any width).
+    missing = (~lab_x).astype(np.float64) @ (~lab_y).astype(np.float64).T
+    ii, jj = np.nonzero(missing == 0)
     xs = X / X.sum(axis=1, keepdims=True) if len(X) else X
     ys = Y / Y.sum(axis=1, keepdims=True) if len(Y) else Y
-    order = sorted(range(len(ii)), key=lambda k: (tuple(-xs[ii[k]]), tuple(-ys[jj[k]])))
+    # Rounded keys: 0.33333333333333337 and 0.3333333333333333 are one probability.
+    kx, ky = np.round(xs, 9) + 0.0, np.round(ys, 9) + 0.0
+    order = sorted(range(len(ii)), key=lambda k: (tuple(-kx[ii[k]]), tuple(-ky[jj[k]])))
     equilibria = [(xs[ii[k]], ys[jj[k]]) for k in order]
     comps = [
         (xs[sorted(cx)], ys[sorted(cy)])
         for cx, cy in _components([(int(ii[k]), int(jj[k])) for k in order])
     ]
-    result = Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
-    worst = result.max_regret()
-    if worst > 1e3 * tol * spread:  # pragma: no cover - a failure here is a bug, not bad input
-        raise RuntimeError(f"internal check failed: an equilibrium has regret {worst:g}")
-    return result
-
-
-def _popcount(v: NDArray[np.int64]) -> NDArray[np.int64]:
-    count = np.zeros_like(v)
-    v = v.copy()
-    while np.any(v):
-        count += v & 1
-        v >>= 1
-    return count
+    return Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
 
 
 @dataclass(frozen=True)

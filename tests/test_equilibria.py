@@ -3,7 +3,7 @@ from fractions import Fraction
 import nashpy
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from compensation import nash_equilibria, regret, solve_2x2
@@ -188,3 +188,92 @@ def test_solve_2x2_bad_shape():
         solve_2x2(np.zeros((3, 3)), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="finite"):
         solve_2x2([[np.inf, 0], [0, 0]], np.zeros((2, 2)))
+
+
+# --- regressions: scale, offsets, singular bases, label width, tolerance (issues 12, 13) ---
+
+
+def _same_equilibria(e1, e2, digits=7):
+    return as_set(e1.equilibria, digits) == as_set(e2.equilibria, digits)
+
+
+def test_large_common_offset_is_solved_like_the_game_without_it():
+    A = np.array([[0.15, 0.87], [0.86, 0.57]])
+    B = np.array([[0.54, 0.59], [0.99, 0.14]])
+    plain = nash_equilibria(A, B)
+    shifted = nash_equilibria(A + 1e9, B + 1e9)
+    assert len(plain) == 3
+    assert _same_equilibria(plain, shifted, 6)
+
+
+def test_tiny_payoff_range_is_solved_like_the_unit_range():
+    A = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    eq = nash_equilibria(2 + 1e-9 * A, 2 - 1e-9 * A)
+    assert len(eq) == 1
+    x, y = eq.equilibria[0]
+    assert np.allclose(x, 0.5) and np.allclose(y, 0.5)
+
+
+@given(
+    bimatrix(max_size=3),
+    st.floats(1e-6, 1e6),
+    st.floats(-1e9, 1e9),
+    st.floats(1e-6, 1e6),
+    st.floats(-1e9, 1e9),
+)
+def test_equilibria_invariant_to_positive_affine_maps(game, a, b, c, d):
+    A, B = game
+    # Ties within the tolerance may resolve differently after rounding: compare generic games.
+    base = nash_equilibria(A, B)
+    assume(not base.degenerate)
+    moved = nash_equilibria(a * A + b, c * B + d)
+    assert _same_equilibria(base, moved, 5)
+
+
+def test_point_on_an_edge_from_a_singular_basis_is_not_an_extreme_equilibrium():
+    # x = (0, 1/7, 5/7, 1/7) solves a basis that is singular in exact arithmetic: it lies on
+    # an edge, so it is not a vertex; exact rational enumeration gives 10 extreme equilibria.
+    A = [[0, 0, 1, 1], [0, 1, 0, 0], [0, 0, 1, 1], [1, 1, 0, 1]]
+    B = [[0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 0], [1, 1, 0, 0]]
+    eq = nash_equilibria(A, B)
+    assert len(eq) == 10
+    xs = {tuple(np.round(x, 6)) for x, _ in eq.equilibria}
+    assert (0.0, round(1 / 7, 6), round(5 / 7, 6), round(1 / 7, 6)) not in xs
+
+
+def test_64_strategies_in_all_do_not_hang():
+    # Labels were int64 bitmasks: with rows + columns = 64 bit 63 is the sign bit.
+    from compensation import Parameters, grid_game
+
+    eq = nash_equilibria(grid_game(Parameters(subsidy=0.3), np.linspace(0, 2000, 62)))
+    assert len(eq) >= 1 and eq.max_regret() < 1e-9
+
+
+def test_two_by_two_hundred_is_small():
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(2, 200)), rng.normal(size=(2, 200))
+    eq = nash_equilibria(A, B)
+    assert len(eq) >= 1
+    for x, y in eq.equilibria:
+        assert regret(A, B, x, y) < 1e-9
+
+
+@pytest.mark.parametrize("tol", [float("nan"), float("inf"), -1e-10, 0.0, 0.5])
+def test_bad_tolerance_is_refused(tol):
+    with pytest.raises(ValueError, match="tol must be finite"):
+        nash_equilibria([[1, 0], [0, 1]], [[1, 0], [0, 1]], tol=tol)
+
+
+def test_payoffs_near_the_float_limit_still_have_an_equilibrium():
+    big = 1e308
+    eq = nash_equilibria([[big, -big], [-big, big]], [[-big, big], [big, -big]])
+    assert len(eq) == 1
+    assert np.allclose(eq.equilibria[0][0], 0.5)
+
+
+def test_order_rounds_before_sorting():
+    # Rock-paper-scissors variants give 1/3 computed two ways; the order must still be by value.
+    A = np.array([[0, -1, 1], [1, 0, -1], [-1, 1, 0]], float)
+    eq = nash_equilibria(np.vstack([A, A[0]]), np.vstack([-A, -A[0]]))
+    keys = [tuple(-np.round(x, 9)) + tuple(-np.round(y, 9)) for x, y in eq.equilibria]
+    assert keys == sorted(keys)
