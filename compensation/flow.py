@@ -146,6 +146,31 @@ def _shift_slope(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
     return lam * (1 - lam) * p.quality_sensitivity * decay
 
 
+def _shift_slope_left(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Left derivative of Δq; differs from the right one only at the linear flow's cap."""
+    if p.flow == "linear":
+        return np.where(p.shift_rate * s <= p.max_shift, p.shift_rate, 0.0)
+    return _shift_slope(p, s)
+
+
+def _shift_curvature(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """d² Δq / ds² (0 for the linear flow away from its cap)."""
+    if p.flow == "linear":
+        return np.zeros_like(np.asarray(s, dtype=float))
+    decay = np.exp(-s / p.half_sinking) / p.half_sinking
+    if p.flow == "saturating":
+        return -p.max_shift * decay / p.half_sinking
+    u = (
+        p.logit_intercept
+        + p.price_sensitivity * price_gap(p)
+        - p.quality_sensitivity * np.expm1(-s / p.half_sinking)
+    )
+    lam = _logistic(u)
+    d1 = lam * (1 - lam)
+    du = p.quality_sensitivity * decay
+    return d1 * (1 - 2 * lam) * du * du - d1 * du / p.half_sinking
+
+
 def _max_slope(p: Parameters) -> NDArray[np.float64]:
     """Upper bound of |d Δq / ds| over s ≥ 0."""
     if p.flow == "linear":

@@ -2,8 +2,9 @@ r"""The leader's best sinking level in continuous strategies (MODEL.md §5).
 
 Both methods broadcast over array-valued parameters: the closed form (linear flow) is pure
 algebra; the numeric method evaluates the objective on a grid along a trailing axis, then
-bisects the analytic derivative in the best cell, so every grid point and parameter point is
-solved in the same numpy calls.
+bisects the analytic derivative around every local maximum of the grid and compares the
+refined values, so every parameter point is solved in the same numpy calls (in chunks that
+keep memory bounded).
 """
 
 from __future__ import annotations
@@ -12,47 +13,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import check_choice
-from .flow import _max_slope, _shift_slope
-from .games import _expand
-from .parameters import Parameters
+from .leader import flow_cap, gain_per_day, leader_slope, net_loss
+from .parameters import FIELDS, Parameters, _unchecked
 from .payoffs import _objectives
 
 __all__ = ["best_sinking"]
 
 GRID = 2049
 BISECTIONS = 64
+CHUNK_CELLS = 1 << 21  # grid cells evaluated at once: about 16 MB a temporary array
 
-
-def _net_loss(p: Parameters) -> NDArray[np.float64]:
-    r""":math:`\mu`: margin the leader's objective loses per moved visit, net of integration."""
-    return np.asarray(
-        p.leader_margin
-        - p.slot_value
-        - p.profit_share * p.primary_margin
-        - p.integration * (1 - p.profit_share) * p.primary_margin
-    )
-
-
-def _gain_per_day(p: Parameters) -> NDArray[np.float64]:
-    r""":math:`b`: per-doctor-day revenue in the leader's objective with P active."""
-    return np.asarray(
-        (1 - p.integration) * p.price + p.subsidy + p.brand_benefit - p.integration * p.hosting_cost
-    )
-
-
-def _leader_slope(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """dO_L(s, 1)/ds."""
-    moved = p.common_share * p.visits * _shift_slope(p, s)
-    return -_net_loss(p) * moved - p.cost_linear - p.cost_quadratic * s + _gain_per_day(p)
+# Kept for modules that import the kernels under their old names.
+_net_loss, _gain_per_day, _leader_slope = net_loss, gain_per_day, leader_slope
 
 
 def _closed_form(p: Parameters) -> NDArray[np.float64]:
-    mu, b = _net_loss(p), _gain_per_day(p)
+    mu, b = net_loss(p), gain_per_day(p)
     slope = p.common_share * p.visits * p.shift_rate
-    a = np.asarray(p.shift_rate, dtype=float)
-    with np.errstate(divide="ignore"):
-        cap = np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf)
-    kink = np.minimum(cap, p.max_sinking)
+    kink = np.minimum(flow_cap(p), p.max_sinking)
     # Below the cap the flow is linear; above it no more patients move. With mu > 0 the
     # objective is convex at the kink, so both pieces' maxima must be compared.
     below = np.clip((b - mu * slope - p.cost_linear) / p.cost_quadratic, 0.0, kink)
@@ -62,31 +40,68 @@ def _closed_form(p: Parameters) -> NDArray[np.float64]:
     return np.asarray(np.where(o_above > o_below, above, below), dtype=float)
 
 
+def _flat(p: Parameters, n: int) -> Parameters:
+    """``p`` with every array field broadcast to its shape and flattened to length ``n``."""
+    shape = p.shape
+    return _unchecked(
+        p,
+        **{
+            f: np.broadcast_to(np.asarray(getattr(p, f), dtype=float), shape).reshape(n)
+            for f in FIELDS
+            if np.ndim(getattr(p, f))
+        },
+    )
+
+
+def _take(p: Parameters, sl: slice) -> Parameters:
+    return _unchecked(
+        p, **{f: np.asarray(getattr(p, f))[sl, None] for f in FIELDS if np.ndim(getattr(p, f))}
+    )
+
+
 def _numeric(p: Parameters, grid_size: int = GRID) -> NDArray[np.float64]:
     shape = p.shape
-    smax = np.broadcast_to(np.asarray(p.max_sinking, dtype=float), shape)[..., None]
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = _flat(p, n)
+    out = np.empty(n)
+    step = max(1, CHUNK_CELLS // grid_size)
+    # Chunks keep memory bounded whatever the number of parameter points (10⁶ points would
+    # need a 16 GB grid at once).
+    for start in range(0, n, step):
+        sl = slice(start, min(start + step, n))
+        out[sl] = _numeric_chunk(_take(flat, sl), sl.stop - sl.start, grid_size)
+    return out.reshape(shape)
+
+
+def _numeric_chunk(q: Parameters, n: int, grid_size: int) -> NDArray[np.float64]:
+    """Global maximiser of O_L(s, 1) on [0, s_max] for n points (fields of shape (n, 1))."""
+    smax = np.broadcast_to(np.asarray(q.max_sinking, dtype=float), (n, 1))
     grid = smax * np.linspace(0.0, 1.0, grid_size)
-    q = _expand(p, 1)
-    values = _objectives(q, grid, np.asarray(1.0))[0]
-    values = np.broadcast_to(values, (*shape, grid_size))
-    i = values.argmax(axis=-1)[..., None]
-    best = np.take_along_axis(grid, i, axis=-1)
-    lo = np.take_along_axis(grid, np.maximum(i - 1, 0), axis=-1)
-    hi = np.take_along_axis(grid, np.minimum(i + 1, grid_size - 1), axis=-1)
-    # Bisect the derivative where it changes sign in the neighbouring cells; each step halves
-    # every bracket at once, so 64 steps reach machine precision.
-    d_lo, d_hi = _leader_slope(q, lo), _leader_slope(q, hi)
-    sign_change = (d_lo > 0) & (d_hi < 0)
+    values = np.broadcast_to(_objectives(q, grid, np.asarray(1.0))[0], (n, grid_size))
+    # Every local maximum of the grid is a candidate (the objective need not be concave: the
+    # siphon loss makes it convex near 0 for saturating flows); refine each, then compare.
+    left = np.concatenate([np.full((n, 1), -np.inf), values[:, :-1]], axis=1)
+    right = np.concatenate([values[:, 1:], np.full((n, 1), -np.inf)], axis=1)
+    peak = (values >= left) & (values >= right)
+    k = int(peak.sum(axis=1).max())
+    order = np.argsort(np.where(peak, values, -np.inf), axis=1)[:, ::-1][:, :k]
+    live = np.take_along_axis(peak, order, axis=1)
+    lo = np.take_along_axis(grid, np.maximum(order - 1, 0), axis=1)
+    hi = np.take_along_axis(grid, np.minimum(order + 1, grid_size - 1), axis=1)
+    at = np.take_along_axis(grid, order, axis=1)
+    # Bisect the slope where it changes sign around each peak; every bracket halves at once.
+    sign_change = (leader_slope(q, lo) > 0) & (leader_slope(q, hi) < 0)
     for _ in range(BISECTIONS):
         mid = 0.5 * (lo + hi)
-        up = _leader_slope(q, mid) > 0
+        up = leader_slope(q, mid) > 0
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
-    root = np.where(sign_change, 0.5 * (lo + hi), best)
-    o_root = _objectives(q, root, np.asarray(1.0))[0]
-    o_best = _objectives(q, best, np.asarray(1.0))[0]
-    out = np.where(o_root >= o_best, root, best)[..., 0]
-    return np.asarray(out, dtype=float)
+    root = np.where(sign_change, 0.5 * (lo + hi), at)
+    o_root = np.broadcast_to(_objectives(q, root, np.asarray(1.0))[0], root.shape)
+    o_at = np.broadcast_to(_objectives(q, at, np.asarray(1.0))[0], at.shape)
+    cand = np.where(o_root >= o_at, root, at)
+    val = np.where(live, np.maximum(o_root, o_at), -np.inf)
+    return np.take_along_axis(cand, val.argmax(axis=1)[:, None], axis=1)[:, 0]
 
 
 def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
@@ -116,8 +131,9 @@ def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
 
     in general the objective is piecewise concave with a kink where the flow reaches its cap,
     and both pieces are compared. The numeric method evaluates :math:`O_L` on a 2049-point
-    grid and bisects :math:`dO_L/ds` in the best cell: global up to features narrower than
-    the grid spacing, and exact to rounding in the cell.
+    grid, bisects :math:`dO_L/ds` around every local maximum of the grid and keeps the best
+    refined value: global up to features narrower than the grid spacing, and exact to
+    rounding otherwise, even when two local maxima are nearly equal.
 
     Examples
     --------
@@ -136,11 +152,3 @@ def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
     if method == "numeric" or (method == "auto" and p.flow != "linear"):
         return _numeric(p)
     return _closed_form(p)
-
-
-def _inducing_bounds(p: Parameters) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Per-doctor-day gains b below which s* = 0 and above which s* = s_max, for any flow."""
-    steep = np.abs(_net_loss(p)) * p.common_share * p.visits * _max_slope(p)
-    low = p.cost_linear - steep
-    high = p.cost_linear + p.cost_quadratic * p.max_sinking + steep
-    return np.asarray(low), np.asarray(high)

@@ -14,17 +14,28 @@ Welfare :math:`W(s^*, 1)` is maximised, optionally under a budget :math:`g s \le
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import brentq, minimize_scalar
+from scipy.optimize import minimize_scalar
 
 from ._validation import check_choice, check_domain
-from .games import _scalar
+from .leader import (
+    effort_curvature,
+    effort_slope,
+    gain_per_day,
+    leader_hull,
+    lower_hull,
+    net_loss,
+    price_for_gain,
+    primary_slope,
+    support_slopes,
+)
 from .parameters import FIELDS, Parameters, _unchecked
 from .payoffs import _objectives, _payoffs
-from .response import _closed_form, _gain_per_day, _inducing_bounds, _net_loss, _numeric
+from .response import _closed_form, _numeric
 
 __all__ = ["SubsidyDesign", "optimal_subsidy"]
 
@@ -35,6 +46,12 @@ ALLIANCES = ("government-led", "primary-led")
 class SubsidyDesign:
     r"""Result of :func:`optimal_subsidy`; money in 万元, sinking in doctor-days per year.
 
+    Every outcome reported is an equilibrium: the leader's sinking is a best response to the
+    price and subsidy, primary care is willing to be active, and (primary-led) its price is a
+    best response; ``leader_regret`` and ``primary_regret`` certify it. Where no design with
+    primary care active beats the status quo (welfare 0: no sinking, primary care passive,
+    MODEL.md §5), the design is "no intervention" (``intervention`` False).
+
     Attributes
     ----------
     subsidy : ndarray
@@ -43,20 +60,34 @@ class SubsidyDesign:
         Internal price :math:`w` in force (fixed, or chosen by primary care).
     sinking : ndarray
         The leader's response :math:`s^*`.
+    primary_subsidy : ndarray
+        Lump sum :math:`g_P` to an active primary care, raised above ``p.primary_subsidy``
+        where the government buys its participation.
     welfare, leader, primary : ndarray
-        :math:`W`, :math:`\Pi_L`, :math:`\Pi_P` at the solution, with primary care active.
+        :math:`W`, :math:`\Pi_L`, :math:`\Pi_P` at the outcome.
     spending : ndarray
-        Government outlay :math:`g s^* + g_P`.
+        Government outlay :math:`g s^* + g_P e`.
+    participation : ndarray of bool
+        True where primary care is active at the outcome
+        (:math:`O_P(s^*, 1) \ge O_P(s^*, 0)`).
+    intervention : ndarray of bool
+        False where the best design is to do nothing (the status quo).
     budget_binding : ndarray of bool
         True where the budget limits the subsidy.
-    participation : ndarray of bool
-        True where primary care is willing to be active at the solution
-        (:math:`O_P(s^*, 1) \ge O_P(s^*, 0)`); the design assumes it.
+    binding : tuple of str, or ndarray of tuples
+        Constraints that bind at the optimum: ``"budget"``, ``"subsidy >= 0"``,
+        ``"participation"``, ``"participation (paid by primary_subsidy)"``,
+        ``"status quo"``.
+    leader_regret, primary_regret : ndarray
+        What the leader (by changing its sinking) and primary care (by changing its price,
+        primary-led; or its participation) could gain by deviating: 0 up to rounding.
     alliance, method : str
         Alliance type and ``"closed-form"``, ``"numeric"``, or ``"closed-form+numeric"`` for
-        arrays where corner points were solved numerically.
+        arrays where some points were solved numerically.
     budget : float or None
         The budget used.
+    message : str
+        What was found, in words.
     """
 
     subsidy: NDArray[np.float64]
@@ -71,6 +102,12 @@ class SubsidyDesign:
     alliance: str
     method: str
     budget: float | None = None
+    primary_subsidy: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
+    intervention: NDArray[np.bool_] = field(default_factory=lambda: np.ones((), bool))
+    binding: Any = ()
+    leader_regret: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
+    primary_regret: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
+    message: str = ""
 
     def __repr__(self) -> str:
         def r(v: NDArray[np.float64]) -> object:
@@ -78,8 +115,10 @@ class SubsidyDesign:
 
         return (
             f"SubsidyDesign(subsidy={r(self.subsidy)}, price={r(self.price)}, "
-            f"sinking={r(self.sinking)}, welfare={r(self.welfare)}, alliance={self.alliance!r}, "
-            f"method={self.method!r})"
+            f"sinking={r(self.sinking)}, welfare={r(self.welfare)}, leader={r(self.leader)}, "
+            f"primary={r(self.primary)}, participation={self.participation.tolist()}, "
+            f"primary_subsidy={r(self.primary_subsidy)}, binding={self.binding!r}, "
+            f"alliance={self.alliance!r}, method={self.method!r})"
         )
 
 
@@ -93,9 +132,9 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
         - p.cost_linear
         + (p.brand_benefit - p.hosting_cost)
     )
-    mu = _net_loss(p)
+    mu = net_loss(p)
     if alliance == "government-led":
-        s0 = (_gain_per_day(_unchecked(p, subsidy=0.0)) - mu * slope - p.cost_linear) / c2
+        s0 = (gain_per_day(_unchecked(p, subsidy=0.0)) - mu * slope - p.cost_linear) / c2
         s_opt = (jc + p.social_benefit + lam * c2 * s0) / (c2 * (1 + 2 * lam))
         g = np.maximum(0.0, c2 * (s_opt - s0))
         if budget is not None:
@@ -142,113 +181,171 @@ def _at(p: Parameters, idx: tuple[int, ...]) -> Parameters:
     return _unchecked(p, **changes)
 
 
-def _welfare(p: Parameters, g: NDArray, w: NDArray, s: NDArray) -> NDArray:
-    return _payoffs(_unchecked(p, subsidy=g, price=w), s, np.asarray(1.0)).welfare
+# --- exact numeric design: optimise over implementable outcomes -----------------------------
 
 
-def _price_range(p: Parameters, g: NDArray) -> tuple[NDArray, NDArray]:
-    """Prices beyond which the leader's response no longer changes (s* = 0 or s_max)."""
-    low_b, high_b = _inducing_bounds(p)
-    base = g + p.brand_benefit - p.integration * p.hosting_cost
-    span = 1 - p.integration
-    return (low_b - base) / span, (high_b - base) / span
+@dataclass(frozen=True)
+class _Outcome:
+    subsidy: float
+    price: float
+    sinking: float
+    primary_subsidy: float
+    welfare: float
+    binding: tuple[str, ...]
+    intervention: bool
 
 
-def _respond(p: Parameters, g: NDArray, alliance: str, grid: int) -> tuple[NDArray, NDArray]:
-    """Price and sinking that follow subsidy ``g`` (any shape), on a coarse price grid."""
-    if alliance == "government-led" or p.integration >= 1:
-        w = np.broadcast_to(np.asarray(p.price, dtype=float), np.shape(g))
-        return w, _numeric(_unchecked(p, subsidy=g), grid)
-    lo, hi = _price_range(p, g)
-    ws = lo[..., None] + (hi - lo)[..., None] * np.linspace(0.0, 1.0, grid)
-    q = _unchecked(p, subsidy=np.asarray(g)[..., None], price=ws)
-    s = _numeric(q, grid)
-    values = _objectives(q, s, np.asarray(1.0))[1]
-    i = values.argmax(axis=-1)[..., None]
-    step = (hi - lo) / (grid - 1)
-    w0 = np.take_along_axis(ws, i, -1)[..., 0]
-    g = np.asarray(g, dtype=float)
-
-    def value(w: NDArray) -> NDArray:
-        r = _unchecked(p, subsidy=g, price=w)
-        return _objectives(r, _numeric(r, grid), np.asarray(1.0))[1]
-
-    w = _golden_max(value, w0 - step, w0 + step)
-    return w, _numeric(_unchecked(p, subsidy=g, price=w), grid)
+def _participation_margin(q: Parameters, s: NDArray) -> NDArray:
+    """O_P(s, 1) - O_P(s, 0): what primary care gains by being active (its objective)."""
+    return np.asarray(_objectives(q, s, np.asarray(1.0))[1] - _objectives(q, s, np.asarray(0.0))[1])
 
 
-def _golden_max(f, lo: NDArray, hi: NDArray, iters: int = 48) -> NDArray:  # type: ignore[no-untyped-def]
-    """Golden-section maximisation of ``f`` on every bracket ``[lo, hi]`` at once."""
-    r = (np.sqrt(5.0) - 1) / 2
-    a, b = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
-    c, d = b - r * (b - a), a + r * (b - a)
-    fc, fd = f(c), f(d)
-    for _ in range(iters):
-        left = fc >= fd
-        a, b = np.where(left, a, c), np.where(left, d, b)
-        c, d = np.where(left, b - r * (b - a), d), np.where(left, c, a + r * (b - a))
-        fc_new = f(np.where(left, c, d))
-        fc, fd = np.where(left, fc_new, fd), np.where(left, fc, fc_new)
-    return 0.5 * (a + b)
+class _Implementation:
+    """Subsidy, price and lump sum that make ``s`` the outcome, for contact points ``s``."""
 
+    def __init__(self, p: Parameters, alliance: str, budget: float | None, buy: bool) -> None:
+        self.p, self.alliance, self.budget, self.buy = p, alliance, budget, buy
+        self.leader = leader_hull(p)
+        self.b0 = float(gain_per_day(_unchecked(p, subsidy=0.0)))
+        if alliance == "primary-led":
+            intervals = [(c.lo, c.hi) for c in self.leader]
+            self.pieces = lower_hull(self._h, intervals)
+        else:
+            self.pieces = self.leader
 
-def _primary_price(p: Parameters, g: float) -> float:
-    """Primary care's optimal price given the subsidy ``g`` (scalar ``p``), refined by Brent."""
-    if p.integration >= 1:  # one entity: the price is an internal transfer with no effect
-        return float(p.price)
-    w0, _ = _respond(p, np.asarray(g), "primary-led", 257)
-    lo, hi = _price_range(p, np.asarray(g))
-    step = float(hi - lo) / 256
+    def _beta(self, s: NDArray) -> tuple[NDArray, NDArray]:
+        p = self.p
+        return support_slopes(
+            self.leader,
+            s,
+            lambda x: effort_slope(p, x, "left"),
+            lambda x: effort_slope(p, x, "right"),
+        )
 
-    def loss(w: float) -> float:
+    def _cheapest_price(self, s: NDArray, g: NDArray | float) -> NDArray:
+        """The lowest price at which the leader is willing to sink ``s`` (primary-led)."""
+        beta = self._beta(s)[0]
+        w = price_for_gain(self.p, np.where(np.isfinite(beta), beta, 0.0), g)
+        # At s = 0 the price moves no money; report the dearest price that still gives 0.
+        top = price_for_gain(self.p, self._beta(s)[1], g)
+        return np.asarray(np.where(np.isfinite(beta), w, np.minimum(top, self.p.price)))
+
+    def _h(self, s: NDArray) -> NDArray:
+        """Minus primary care's objective when it induces ``s`` at the cheapest price, g = 0."""
+        w = self._cheapest_price(s, 0.0)
+        q = _unchecked(self.p, subsidy=0.0, price=w)
+        return -np.asarray(_objectives(q, s, np.asarray(1.0))[1])
+
+    def _dh(self, s: NDArray) -> NDArray:
+        w = self._cheapest_price(s, 0.0)
+        q = _unchecked(self.p, subsidy=0.0, price=w)
+        # d/ds of O_P(s, w(s)) = dO_P/ds - s (1 - eta) w'(s), and (1 - eta) w' = F''(s).
+        return -(primary_slope(q, s) - s * effort_curvature(self.p, s))
+
+    def __call__(self, s: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray, NDArray]:
+        """(g, w, g_P, feasible margin, welfare) for outcomes ``s`` on the design's pieces."""
+        p = self.p
+        if self.alliance == "primary-led":
+            lo, hi = support_slopes(self.pieces, s, self._dh, self._dh)
+            scale = 1 + p.integration
+            g = np.maximum(lo, 0.0) / scale
+            margin = hi / scale
+            w = self._cheapest_price(s, g)
+        else:
+            lo, hi = self._beta(s)
+            g = np.maximum(lo - self.b0, 0.0)
+            margin = hi - self.b0
+            w = np.broadcast_to(np.asarray(p.price, dtype=float), np.shape(s))
+        g = np.where(np.isfinite(g), g, 0.0)
         q = _unchecked(p, subsidy=g, price=w)
-        return -float(_objectives(q, _numeric(q), np.asarray(1.0))[1])
+        short = -_participation_margin(q, s)
+        if self.buy:
+            g_p = p.primary_subsidy + np.maximum(short, 0.0)
+        else:
+            g_p = np.broadcast_to(np.asarray(p.primary_subsidy, dtype=float), np.shape(s))
+            margin = np.minimum(margin, -short)
+        if self.budget is not None:
+            margin = np.minimum(margin, self.budget - g * s)
+        welfare = _payoffs(_unchecked(q, primary_subsidy=g_p), s, np.asarray(1.0)).welfare
+        return g, w, g_p, margin, welfare
 
-    res = minimize_scalar(
-        loss,
-        bounds=(float(w0) - step, float(w0) + step),
-        method="bounded",
-        options={"xatol": 1e-13 * max(1.0, float(hi - lo))},
+
+def _refine(imp: _Implementation, lo: float, hi: float) -> list[float]:
+    """Candidate optima of welfare on one contact piece: every local maximum, refined."""
+    if hi <= lo:
+        return [lo]
+    s = np.linspace(lo, hi, 513)
+    *_, margin, welfare = imp(s)
+    ok = margin >= -1e-12 * (1 + np.abs(margin))
+    score = np.where(ok, welfare, -np.inf)
+    out = [float(s[0]), float(s[-1])]
+    # Where feasibility flips between grid points, bisect to the feasible edge.
+    flips = np.nonzero(ok[:-1] != ok[1:])[0]
+    for i in map(int, flips):
+        a, b = (s[i], s[i + 1]) if ok[i] else (s[i + 1], s[i])
+        for _ in range(80):
+            mid = 0.5 * (a + b)
+            if imp(np.array([mid]))[3][0] >= 0:
+                a = mid
+            else:
+                b = mid
+        out.append(float(a))
+    n = len(s)
+    for i in range(n):
+        if not ok[i]:
+            continue
+        left = score[i - 1] if i > 0 else -np.inf
+        right = score[i + 1] if i + 1 < n else -np.inf
+        if score[i] >= left and score[i] >= right:
+            a, b = s[max(i - 1, 0)], s[min(i + 1, n - 1)]
+
+            def loss(x: float) -> float:
+                *_, m, w = imp(np.array([x]))
+                return -float(w[0]) if m[0] >= 0 else 1e300
+
+            res = minimize_scalar(
+                loss, bounds=(a, b), method="bounded", options={"xatol": 1e-12 * max(1.0, hi)}
+            )
+            out.extend([float(s[i]), float(res.x)])
+    return out
+
+
+def _design_point(p: Parameters, alliance: str, budget: float | None, buy: bool) -> _Outcome:
+    """The welfare-maximising equilibrium outcome for one parameter point."""
+    imp = _Implementation(p, alliance, budget, buy)
+    cands = np.unique(np.concatenate([_refine(imp, c.lo, c.hi) for c in imp.pieces]))
+    # Keep only points inside a piece (refinement stays inside; this guards rounding).
+    inside = np.zeros(cands.shape, bool)
+    for c in imp.pieces:
+        inside |= (cands >= c.lo) & (cands <= c.hi)
+    cands = cands[inside]
+    g, w, g_p, margin, welfare = imp(cands)
+    ok = margin >= -1e-12 * (1 + np.abs(margin))
+    if not ok.any() or np.max(welfare[ok]) < 0:
+        return _Outcome(0.0, float(p.price), 0.0, float(p.primary_subsidy), 0.0, (), False)
+    score = np.where(ok, welfare, -np.inf)
+    best = float(score.max())
+    # Among (numerically) equal optima prefer the smallest outlay.
+    near = np.nonzero(score >= best - 1e-12 * max(1.0, abs(best)))[0]
+    k = int(near[np.argmin((g * cands + g_p)[near])])
+    binding = []
+    if budget is not None and np.isclose(g[k] * cands[k], budget, rtol=1e-9, atol=1e-12):
+        binding.append("budget")
+    if g[k] <= 0 and alliance == "government-led" and cands[k] > 0:
+        binding.append("subsidy >= 0")
+    if g_p[k] > p.primary_subsidy:
+        binding.append("participation (paid by primary_subsidy)")
+    elif not buy and abs(margin[k]) <= 1e-9 and budget is None:
+        binding.append("participation")
+    return _Outcome(
+        float(g[k]),
+        float(w[k]),
+        float(cands[k]),
+        float(g_p[k]),
+        float(welfare[k]),
+        tuple(binding),
+        True,
     )
-    return float(res.x) if res.fun < loss(float(w0)) else float(w0)
-
-
-def _numeric_design(p: Parameters, alliance: str, budget: float | None) -> tuple[float, float]:
-    low_b, high_b = _inducing_bounds(p)
-    g_hi = float(np.maximum(high_b - _gain_per_day(_unchecked(p, subsidy=0.0)), 0.0))
-    if alliance == "primary-led":
-        # Primary care can cut its price, so saturating sinking may need a larger subsidy.
-        g_hi += float(np.maximum(high_b - low_b, 0.0))
-    g_hi = max(g_hi, 1e-9)
-
-    def respond(g: float) -> tuple[float, float]:
-        w = _primary_price(p, g) if alliance == "primary-led" else float(p.price)
-        return w, float(_numeric(_unchecked(p, subsidy=g, price=w)))
-
-    def loss(g: float) -> float:
-        w, s = respond(g)
-        if budget is not None and g * s > budget * (1 + 1e-12):
-            return np.inf
-        return -float(_welfare(p, np.asarray(g), np.asarray(w), np.asarray(s)))
-
-    if budget is not None and g_hi * respond(g_hi)[1] > budget:
-        # g s*(g) rises with g, so the affordable subsidies form an interval [0, g_b].
-        g_b = brentq(lambda g: g * respond(g)[1] - budget, 0.0, g_hi, xtol=1e-15)
-        while g_b > 0 and g_b * respond(g_b)[1] > budget:
-            g_b = float(np.nextafter(g_b, 0.0))
-        g_hi = g_b
-    gs = np.linspace(0.0, g_hi, 129)
-    w_c, s_c = _respond(p, gs, alliance, 129)
-    vals = -_welfare(p, gs, w_c, s_c)
-    i = int(np.argmin(vals))
-    a, b = gs[max(i - 1, 0)], gs[min(i + 1, len(gs) - 1)]
-    res = minimize_scalar(
-        loss, bounds=(a, b), method="bounded", options={"xatol": 1e-12 * max(float(gs[-1]), 1.0)}
-    )
-    best = loss(float(gs[i]))
-    # Flat welfare (e.g. no sinking at any affordable subsidy): keep the smallest subsidy.
-    g = float(res.x) if res.fun < best - 1e-12 * max(1.0, abs(best)) else float(gs[i])
-    return g, respond(g)[0]
 
 
 def optimal_subsidy(
@@ -257,6 +354,7 @@ def optimal_subsidy(
     budget: float | None = None,
     *,
     method: str = "auto",
+    buy_participation: bool = True,
 ) -> SubsidyDesign:
     r"""Welfare-maximising subsidy per doctor-day, anticipating prices and sinking.
 
@@ -271,12 +369,24 @@ def optimal_subsidy(
     method : {"auto", "closed-form", "numeric"}
         The closed form needs the linear flow, an interior answer and the flow cap beyond
         :math:`s_{max}`; ``"auto"`` uses it where valid and the numeric search otherwise.
-        The numeric search needs scalar parameters.
+        Points where it does not apply are solved one at a time by the exact search.
+    buy_participation : bool, default True
+        Let the government raise the lump sum :math:`g_P` (above ``p.primary_subsidy``) to
+        the least amount that makes primary care willing to be active; with False the
+        design keeps ``p.primary_subsidy`` and only outcomes at which primary care is active
+        of its own accord are allowed.
 
     Returns
     -------
     SubsidyDesign
-        ``.subsidy``, ``.price``, ``.sinking``, ``.welfare`` and more.
+        ``.subsidy``, ``.price``, ``.sinking``, ``.welfare``, ``.participation``,
+        ``.binding`` and the certificate ``.leader_regret``, ``.primary_regret``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown alliance or method, a negative budget, or ``method="closed-form"``
+        where the closed form does not give an equilibrium.
 
     Notes
     -----
@@ -299,6 +409,17 @@ def optimal_subsidy(
     ((1-\varphi) m_P - (m_L - \rho_L - \varphi m_P)) + \beta_B - c_1 - c_P`. A binding budget
     replaces :math:`g^{opt}` by the root of :math:`g\, s(g) = \text{budget}`.
 
+    *Participation* (MODEL.md §5): only equilibrium outcomes count, so primary care must
+    prefer Active, :math:`O_P(s, 1) \ge O_P(s, 0)` (else :math:`g_P` buys it, at welfare cost
+    :math:`\lambda g_P`), and welfare must not fall below the status quo :math:`W = 0`.
+    Elsewhere, and for nonlinear flows, the design is exact by a search over outcomes: the
+    leader's response to a gain :math:`b` per doctor-day is where a line of slope :math:`b`
+    supports the convex hull of its cost :math:`F(s) = C(s) + \mu V(s)`, so the least subsidy
+    that makes ``s`` its choice is the hull's left slope at ``s`` (jumps of the response
+    included; ties go to the designer, as in a strong Stackelberg equilibrium). Primary care's
+    price choice is the same construction on the leader's contact set. Welfare is maximised
+    over these outcomes on every contact piece, each local maximum refined.
+
     Examples
     --------
     >>> from compensation import Parameters, optimal_subsidy
@@ -320,36 +441,92 @@ def optimal_subsidy(
         alliance_eff = "government-led"
     else:
         alliance_eff = alliance
-    if method == "numeric" or p.flow != "linear":
-        _scalar(p, "optimal_subsidy(method='numeric')")
-        g_f, w_f = _numeric_design(p, alliance_eff, budget)
-        g, w, valid, used = np.asarray(g_f), np.asarray(w_f), np.asarray(False), "numeric"
-    else:
-        g, w, valid = _closed(p, alliance_eff, budget)
-        used = "closed-form"
-        if not np.all(valid):
-            if method == "closed-form":
-                raise ValueError(
-                    "method='closed-form' does not apply here: the optimum is not interior "
-                    "(sinking at 0 or max_sinking, or beyond the flow cap); use method='auto'"
-                )
-            # Corner solutions: solve those points numerically, one scalar problem each.
-            used = "closed-form+numeric" if np.any(valid) else "numeric"
-            g, w = np.array(g, dtype=float), np.array(w, dtype=float)
-            valid = np.broadcast_to(valid, g.shape)
-            for idx in np.ndindex(g.shape):
-                if not valid[idx]:
-                    g[idx], w[idx] = _numeric_design(_at(p, idx), alliance_eff, budget)
-    q = _unchecked(p, subsidy=g, price=w)
-    s = np.where(valid, _closed_form(q), _numeric(q)) if p.flow == "linear" else _numeric(q)
-    r = _payoffs(q, s, np.asarray(1.0))
-    o_act = _objectives(q, s, np.asarray(1.0))[1]
-    o_pas = _objectives(q, s, np.asarray(0.0))[1]
-    spending = g * s + p.primary_subsidy
-    binding = (
-        np.zeros(np.shape(g), bool)
-        if budget is None
-        else np.isclose(g * s, budget, rtol=1e-9, atol=1e-12) & (budget > 0)
+    shape = p.shape
+    g = np.zeros(shape)
+    w = np.broadcast_to(np.asarray(p.price, dtype=float), shape).copy()
+    s = np.zeros(shape)
+    g_p = np.broadcast_to(np.asarray(p.primary_subsidy, dtype=float), shape).copy()
+    act = np.ones(shape, bool)
+    binding = np.empty(shape, object)
+    for idx in np.ndindex(shape):
+        binding[idx] = ()
+    valid = np.zeros(shape, bool)
+    if method != "numeric" and p.flow == "linear":
+        g_c, w_c, valid_c = _closed(p, alliance_eff, budget)
+        q = _unchecked(p, subsidy=g_c, price=w_c)
+        s_c = _closed_form(q)
+        # The closed form knows nothing of participation or the status quo: keep it only where
+        # primary care is willing to be active and welfare is not below doing nothing.
+        valid = np.broadcast_to(
+            valid_c
+            & (_participation_margin(q, s_c) >= 0)
+            & (_payoffs(q, s_c, np.asarray(1.0)).welfare >= 0),
+            shape,
+        )
+        g = np.where(valid, g_c, g)
+        w = np.where(valid, w_c, w)
+        s = np.where(valid, s_c, s)
+        if budget is not None:
+            hit = np.isclose(g * s, budget, rtol=1e-9, atol=1e-12) & (budget > 0)
+            hit = np.broadcast_to(valid & hit, shape)
+            for idx in np.ndindex(shape):
+                if hit[idx]:
+                    binding[idx] = ("budget",)
+        if method == "closed-form" and not np.all(valid):
+            raise ValueError(
+                "method='closed-form' does not apply here: the optimum is not interior "
+                "(sinking at 0 or max_sinking, or beyond the flow cap), or primary care would "
+                "not be active there; use method='auto'"
+            )
+    for idx in np.ndindex(shape):
+        if valid[idx]:
+            continue
+        # One exact scalar problem per remaining point; closed-form points cost nothing here.
+        o = _design_point(_at(p, idx), alliance_eff, budget, buy_participation)
+        g[idx], w[idx], s[idx], g_p[idx] = o.subsidy, o.price, o.sinking, o.primary_subsidy
+        act[idx] = o.intervention
+        binding[idx] = o.binding if o.intervention else ("status quo",)
+    used = "closed-form" if valid.all() else "numeric" if not valid.any() else "closed-form+numeric"
+    return _report(p, alliance, alliance_eff, budget, used, g, w, s, g_p, act, binding)
+
+
+def _report(
+    p: Parameters,
+    alliance: str,
+    alliance_eff: str,
+    budget: float | None,
+    used: str,
+    g: NDArray,
+    w: NDArray,
+    s: NDArray,
+    g_p: NDArray,
+    act: NDArray,
+    binding: NDArray,
+) -> SubsidyDesign:
+    e = act.astype(float)
+    q = _unchecked(p, subsidy=g, price=w, primary_subsidy=g_p)
+    r = _payoffs(q, s, e)
+    margin = _participation_margin(q, s)
+    # Certificate: the leader's best response computed afresh, and primary care's gain from
+    # the best price (primary-led) or from switching to passive.
+    best = _numeric(q)
+    o_l = _objectives(q, s, np.asarray(1.0))[0]
+    leader_regret = np.where(act, np.maximum(_objectives(q, best, np.asarray(1.0))[0] - o_l, 0), 0)
+    primary_regret = np.where(act, np.maximum(-margin, 0.0), 0.0)
+    if alliance_eff == "primary-led":
+        for idx in np.ndindex(np.shape(g)):
+            if act[idx]:
+                primary_regret[idx] = max(primary_regret[idx], _price_regret(_at(q, idx), s[idx]))
+    spending = g * s * e + g_p * e
+    budget_binding = np.array([("budget" in b) for b in binding.ravel()], bool).reshape(g.shape)
+    scalar = np.shape(g) == ()
+    n_quo = int(np.sum(~act))
+    message = (
+        "every point is an equilibrium with primary care active"
+        if n_quo == 0
+        else "no intervention beats the status quo (no sinking, primary care passive, welfare 0)"
+        if scalar
+        else f"{n_quo} of {act.size} points: no intervention beats the status quo"
     )
     return SubsidyDesign(
         np.asarray(g, float),
@@ -359,9 +536,64 @@ def optimal_subsidy(
         np.asarray(r.leader),
         np.asarray(r.primary),
         np.asarray(spending, float),
-        np.asarray(binding),
-        np.asarray(o_act >= o_pas),
+        budget_binding,
+        np.asarray(act & (margin >= -1e-9 * (1 + np.abs(r.primary)))),
         alliance,
         used,
         budget,
+        np.asarray(g_p, float),
+        np.asarray(act),
+        binding.item() if scalar else binding,
+        np.asarray(leader_regret, float),
+        np.asarray(primary_regret, float),
+        message,
     )
+
+
+def _primary_response(p: Parameters, g: float) -> tuple[float, float, float]:
+    """Primary care's best price given subsidy ``g`` (scalar ``p``): (price, sinking, value).
+
+    Primary care in effect chooses the leader's sinking ``s`` on the leader's contact set and
+    pays the least price that induces it; its value is searched on a grid of every contact
+    piece and refined around each local maximum.
+    """
+    imp = _Implementation(_unchecked(p, subsidy=0.0), "primary-led", None, True)
+
+    def value(x: NDArray) -> NDArray:
+        w = imp._cheapest_price(x, g)
+        q = _unchecked(p, subsidy=g, price=w)
+        return np.asarray(_objectives(q, x, np.asarray(1.0))[1])
+
+    best_s, best_v = 0.0, -np.inf
+    for c in imp.leader:
+        grid = np.linspace(c.lo, c.hi, 1025) if c.hi > c.lo else np.array([c.lo])
+        v = value(grid)
+        cands = [(float(grid[i]), float(v[i])) for i in (0, len(grid) - 1, int(v.argmax()))]
+        i = int(v.argmax())
+        if 0 < i < len(grid) - 1:
+            res = minimize_scalar(
+                lambda x: -float(value(np.array([x]))[0]),
+                bounds=(grid[i - 1], grid[i + 1]),
+                method="bounded",
+                options={"xatol": 1e-12 * max(1.0, c.hi)},
+            )
+            cands.append((float(res.x), -float(res.fun)))
+        for x, val in cands:
+            if val > best_v:
+                best_s, best_v = x, val
+    w = float(imp._cheapest_price(np.array([best_s]), g)[0])
+    return w, best_s, best_v
+
+
+def _primary_price(p: Parameters, g: float) -> float:
+    """Primary care's best internal price given the subsidy ``g`` (scalar ``p``)."""
+    if p.integration >= 1:  # one entity: the price is an internal transfer with no effect
+        return float(p.price)
+    return _primary_response(p, g)[0]
+
+
+def _price_regret(q: Parameters, s: float) -> float:
+    """Primary care's gain from its best price, given the subsidy in ``q`` (scalar ``q``)."""
+    best = _primary_response(q, float(q.subsidy))[2]
+    now = float(_objectives(q, np.asarray(s), np.asarray(1.0))[1])
+    return max(best - now, 0.0)

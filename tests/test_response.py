@@ -63,3 +63,28 @@ def test_bad_method():
         best_sinking(Parameters(), method="newton")
     with pytest.raises(ValueError, match="needs flow='linear'"):
         best_sinking(Parameters(flow="logit"), method="closed-form")
+
+
+def test_numeric_picks_the_better_of_two_near_equal_local_maxima():
+    # Saturating flow, strong siphon: the objective has local maxima at 0 and at s2. Set the
+    # gain a hair above the bridge slope so s2 wins by about 1e-5 万元 -- less than the grid's
+    # error at s2, so refining only the best grid cell picked s = 0.
+    from compensation.leader import leader_hull
+
+    p = Parameters(flow="saturating", leader_margin=0.01)
+    first, second = leader_hull(p)[:2]
+    b = first.slope_out + 1e-8
+    q = p.replace(subsidy=b - p.brand_benefit - p.price)
+    s = float(best_sinking(q, method="numeric"))
+    assert s == pytest.approx(second.lo, rel=1e-6)
+
+
+def test_numeric_memory_is_chunked_and_results_do_not_depend_on_chunking(monkeypatch):
+    import compensation.response as response
+
+    p = Parameters(flow="logit", subsidy=np.linspace(0.0, 0.4, 37), price=[[0.0], [0.1]])
+    whole = best_sinking(p, method="numeric")
+    monkeypatch.setattr(response, "CHUNK_CELLS", 3 * response.GRID)
+    chunked = best_sinking(p, method="numeric")
+    assert whole.shape == (2, 37)
+    assert np.array_equal(whole, chunked)

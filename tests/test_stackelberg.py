@@ -1,14 +1,23 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from compensation import Parameters, best_sinking, optimal_subsidy, payoffs
+from compensation.leader import leader_hull
+from compensation.payoffs import _objectives
 from compensation.stackelberg import _primary_price
+
+from ._brute import brute_design
+from .strategies import parameters
 
 CASES = [
     ("government-led", Parameters(), None),
-    ("government-led", Parameters(integration=0.4, profit_share=0.2), 5.0),
+    # Primary care needs its lump sum to be active there; without it the closed form's outcome
+    # is not an equilibrium and the numeric design buys participation instead.
+    ("government-led", Parameters(integration=0.4, profit_share=0.2, primary_subsidy=3.0), 5.0),
     ("primary-led", Parameters(), None),
-    ("primary-led", Parameters(integration=0.4, profit_share=0.2), 30.0),
+    ("primary-led", Parameters(integration=0.4, profit_share=0.2, primary_subsidy=3.0), 30.0),
 ]
 
 
@@ -47,8 +56,10 @@ def test_primary_led_pass_through_is_one_half():
 
 
 def test_primary_led_price_can_be_negative():
-    d = optimal_subsidy(Parameters(leader_margin=0.008, social_benefit=0.05), "primary-led")
-    assert float(d.price) < 0
+    # With h = 0.05 the old test's design had welfare below the status quo; h = 0.5 makes
+    # sinking worth buying, and primary care still sets a negative price.
+    d = optimal_subsidy(Parameters(leader_margin=0.008, social_benefit=0.5), "primary-led")
+    assert float(d.price) < 0 and bool(d.participation)
 
 
 def test_budget_is_respected_and_binding():
@@ -82,5 +93,81 @@ def test_bad_input():
         optimal_subsidy(Parameters(flow="logit"), method="closed-form")
     with pytest.raises(ValueError, match="does not apply"):
         optimal_subsidy(Parameters(social_benefit=0.0, price=0.0), method="closed-form")
-    with pytest.raises(ValueError, match="needs scalar parameters"):
-        optimal_subsidy(Parameters(flow="saturating", price=[0.0, 0.1]))
+
+
+def test_numeric_design_accepts_arrays_point_by_point():
+    p = Parameters(flow="saturating", brand_benefit=0.1, price=[0.0, 0.1])
+    d = optimal_subsidy(p)
+    assert d.subsidy.shape == (2,)
+    for i, w in enumerate([0.0, 0.1]):
+        one = optimal_subsidy(p.replace(price=w))
+        assert float(d.welfare[i]) == pytest.approx(float(one.welfare), rel=1e-12)
+
+
+# --- regressions: exact design, participation, certificates (issue 12) --------------------
+
+
+LOGIT = dict(
+    flow="logit", half_sinking=1600.0, leader_margin=0.0012, primary_margin=0.001, max_sinking=380.0
+)
+
+
+@pytest.mark.parametrize("price", [0.05, 0.28])
+def test_primary_led_design_does_not_depend_on_the_ignored_price(price):
+    # The search used to stop at a bound that depended on p.price, which a primary-led design
+    # ignores: at price 0.28 it reported g 0.1460, W 18.49 instead of g 0.2022, W 21.81.
+    d = optimal_subsidy(Parameters(**LOGIT, price=price), "primary-led")
+    assert float(d.subsidy) == pytest.approx(0.202199, abs=1e-6)
+    assert float(d.welfare) == pytest.approx(21.81147, abs=1e-5)
+    assert float(d.leader_regret) <= 1e-9 and float(d.primary_regret) <= 1e-9
+
+
+def test_welfare_optimum_respects_participation():
+    # Before: g 0.106, sinking 361, welfare 16.3 with primary care earning -22.96 active and
+    # +12.14 passive, so the designed outcome was not an equilibrium.
+    p = Parameters(price=0.15)
+    d = optimal_subsidy(p)
+    assert bool(d.participation) and bool(d.intervention)
+    q = p.replace(subsidy=float(d.subsidy), primary_subsidy=float(d.primary_subsidy))
+    active = _objectives(q, d.sinking, np.asarray(1.0))[1]
+    passive = _objectives(q, d.sinking, np.asarray(0.0))[1]
+    assert float(active) >= float(passive) - 1e-9
+    assert "participation (paid by primary_subsidy)" in d.binding
+    # Without a lump sum to buy participation nothing beats the status quo here.
+    none = optimal_subsidy(p, buy_participation=False)
+    assert not bool(none.intervention) and float(none.welfare) == 0.0
+    assert none.binding == ("status quo",) and "status quo" in none.message
+
+
+def test_design_never_below_the_status_quo():
+    # The saturating default used to print an "optimal" design with welfare -2.
+    d = optimal_subsidy(Parameters(flow="saturating"))
+    assert float(d.welfare) >= 0.0
+    assert not bool(d.intervention) and float(d.sinking) == 0.0
+
+
+def test_optimum_at_a_jump_of_the_leaders_response_is_found_exactly():
+    # Saturating flow with a strong siphon loss: the leader jumps from 0 to s2 when its gain
+    # per doctor-day reaches the bridge slope of its cost hull; the design sits at the jump.
+    p = Parameters(flow="saturating", leader_margin=0.01, social_benefit=0.6)
+    (first, second) = leader_hull(p)[:2]
+    d = optimal_subsidy(p)
+    b = float(p.brand_benefit + p.price + d.subsidy)
+    assert float(d.sinking) == pytest.approx(second.lo, rel=1e-9)
+    assert b == pytest.approx(first.slope_out, rel=1e-9)
+    assert float(d.leader_regret) <= 1e-7
+
+
+@settings(max_examples=12, deadline=None)
+@given(parameters(), st.sampled_from(["government-led", "primary-led"]))
+def test_design_is_an_equilibrium_and_beats_brute_force(p, alliance):
+    p = p.replace(max_sinking=min(float(p.max_sinking), 1500.0))
+    d = optimal_subsidy(p, alliance)
+    assert float(d.leader_regret) <= 1e-6 * max(1.0, abs(float(d.leader)))
+    assert float(d.primary_regret) <= 1e-6 * max(1.0, abs(float(d.primary)))
+    assert float(d.welfare) >= 0.0
+    span = (float(d.price) - 1.0, float(d.price) + 1.0)
+    best, *_ = brute_design(p, alliance, max(3 * float(d.subsidy), 1.0), w_span=span)
+    # The oracle's price grid leaves primary care up to ~1e-3 short of its best reply, which
+    # can only flatter the oracle.
+    assert float(d.welfare) >= best - 2e-3 * max(1.0, abs(best))
