@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["as_float", "check_choice", "check_domain", "suggest"]
+__all__ = ["as_float", "check_choice", "check_domain", "check_tol", "domain_error", "suggest"]
 
 # (lower, upper, lower_open, upper_open, words)
 _DOMAINS: dict[str, tuple[float, float, bool, bool, str]] = {
@@ -42,9 +42,21 @@ def _describe_bad(arr: NDArray[np.float64], bad: NDArray[np.bool_]) -> str:
 
 
 def domain_error(
-    name: str, value: Any, domain: str, unit: str = "", *, upper: float | None = None
+    name: str,
+    value: Any,
+    domain: str,
+    unit: str = "",
+    *,
+    upper: float | None = None,
+    limits: tuple[float, float] | None = None,
 ) -> str | None:
-    """Return the message for ``value`` outside ``domain`` (``None`` when it is inside)."""
+    """Return the message for ``value`` outside ``domain`` (``None`` when it is inside).
+
+    ``limits`` is a closed range ``[lo, hi]`` that values must also lie in (magnitude caps that
+    keep downstream arithmetic finite). The message states the domain's own words when only
+    those are broken, so long-standing messages stay as they were, and the whole range once a
+    limit is broken.
+    """
     lo, hi, lo_open, hi_open, words = _DOMAINS[domain]
     if upper is not None:
         hi, hi_open, words = upper, False, f"{words} and ≤ {upper:g}"
@@ -53,6 +65,11 @@ def domain_error(
         bad = ~np.isfinite(arr)
         bad |= (arr <= lo) if lo_open else (arr < lo)
         bad |= (arr >= hi) if hi_open else (arr > hi)
+        if limits is not None:
+            beyond = ~bad & ((arr < limits[0]) | (arr > limits[1]))
+            if beyond.any():
+                bad |= beyond
+                words = f"finite and in [{limits[0]:g}, {limits[1]:g}]"
     if not bad.any():
         return None
     unit_text = f" ({unit})" if unit else ""
@@ -68,6 +85,26 @@ def check_domain(name: str, value: Any, domain: str, unit: str = "") -> NDArray[
     if message is not None:
         raise ValueError(message)
     return as_float(value, name)
+
+
+def check_tol(name: str, value: Any, *, upper: float = 1e-3, allow_zero: bool = False) -> float:
+    """Return a relative tolerance as a float, or raise ``ValueError`` naming its range.
+
+    NaN would make every comparison false (a loop that never ends, or a check that always
+    passes), so it is refused with the rest.
+    """
+    try:
+        tol = float(value)
+    except (TypeError, ValueError):
+        tol = np.nan
+    ok = np.isfinite(tol) and (tol >= 0 if allow_zero else tol > 0) and tol <= upper
+    if not ok:
+        left = "[" if allow_zero else "("
+        raise ValueError(
+            f"{name} must be finite and in {left}0, {upper:g}] (relative to the largest "
+            f"magnitude in the problem); got {value!r}"
+        )
+    return tol
 
 
 def suggest(name: str, options: Iterable[str]) -> str:

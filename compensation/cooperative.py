@@ -9,18 +9,20 @@ generate only the coalition constraints that bind instead of writing :math:`2^n`
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _lp
-from ._validation import check_choice
-from .exceptions import InfeasibleError
+from ._validation import check_choice, check_tol
+from .exceptions import ConvergenceError, InfeasibleError
 
 __all__ = [
+    "MAX_ROUNDS",
+    "ConvergenceError",
     "LeastCore",
     "ShapleyValue",
     "TUGame",
@@ -50,6 +52,32 @@ def _popcount(n: int) -> NDArray[np.int64]:
     for _ in range(n):
         pc = np.concatenate([pc, pc + 1])
     return pc
+
+
+def _mask(coalition: Any, n: int) -> int:
+    """Bitmask of a coalition of distinct player indices 0..n-1, or ``ValueError`` naming it."""
+    if isinstance(coalition, (str, bytes)) or not isinstance(coalition, Iterable):
+        raise ValueError(
+            f"coalition {coalition!r} must be a tuple or frozenset of player indices "
+            f"0..{n - 1} (a bare number is ambiguous: player or bitmask?)"
+        )
+    members = tuple(coalition)
+    for i in members:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise ValueError(f"coalition {coalition!r} has {i!r}, not a player index 0..{n - 1}")
+        if not 0 <= i < n:
+            raise ValueError(f"coalition {coalition!r} names a player outside 0..{n - 1}")
+    if len(set(members)) != len(members):
+        # Summing 1 << i over (0, 0) gives bitmask 2, which is player 1's coalition.
+        raise ValueError(f"coalition {coalition!r} repeats a player; list each player once")
+    return sum(1 << int(i) for i in members)
+
+
+def _allocation(x: ArrayLike, n: int) -> NDArray[np.float64]:
+    arr = np.asarray(x, dtype=float)
+    if arr.shape != (n,) or not np.isfinite(arr).all():
+        raise ValueError(f"x must be {n} finite payoffs, one per player; got {x!r}")
+    return arr
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,20 +110,38 @@ class TUGame:
     names: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
-        if not isinstance(self.n, (int, np.integer)) or not 1 <= self.n <= MAX_PLAYERS:
-            raise ValueError(f"n must be an integer from 1 to {MAX_PLAYERS}; got {self.n!r}")
-        size = 1 << int(self.n)
+        n = self.n
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_PLAYERS:
+            raise ValueError(f"n must be an integer from 1 to {MAX_PLAYERS}; got {n!r}")
+        size = 1 << int(n)
         if isinstance(self.v, Mapping):
             arr = np.zeros(size)
+            given: dict[int, Any] = {}
             for coalition, value in self.v.items():
-                members = tuple(coalition)
-                if any(not 0 <= int(i) < self.n for i in members):
+                mask = _mask(coalition, int(n))
+                if mask in given:
                     raise ValueError(
-                        f"coalition {coalition!r} names a player outside 0..{self.n - 1}"
+                        f"coalitions {given[mask]!r} and {coalition!r} are the same coalition; "
+                        "give each coalition once"
                     )
-                arr[sum(1 << int(i) for i in members)] = float(value)
+                given[mask] = coalition
+                try:
+                    arr[mask] = float(value)
+                except (TypeError, ValueError):
+                    raise ValueError(
+                        f"v of coalition {coalition!r} must be a finite number; got {value!r}"
+                    ) from None
+                if not np.isfinite(arr[mask]):
+                    raise ValueError(
+                        f"v of coalition {coalition!r} must be a finite number; got {value!r}"
+                    )
         else:
-            arr = np.array(self.v, dtype=float)
+            try:
+                arr = np.array(self.v, dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"v must be {size} finite numbers indexed by bitmask; got {self.v!r}"
+                ) from None
             if arr.shape != (size,):
                 raise ValueError(f"v must have length 2**n = {size}; got shape {arr.shape}")
         if not np.isfinite(arr).all():
@@ -105,9 +151,9 @@ class TUGame:
             raise ValueError(f"v(empty coalition) must be 0; got {arr[0]!r}")
         arr.setflags(write=False)
         object.__setattr__(self, "v", arr)
-        names = tuple(self.names) or tuple(f"player {i}" for i in range(self.n))
-        if len(names) != self.n:
-            raise ValueError(f"names must have n = {self.n} entries; got {len(names)}")
+        names = tuple(self.names) or tuple(f"player {i}" for i in range(n))
+        if len(names) != n:
+            raise ValueError(f"names must have n = {n} entries; got {len(names)}")
         object.__setattr__(self, "names", names)
 
     @property
@@ -116,12 +162,12 @@ class TUGame:
         return float(self.v[-1])
 
     def value(self, coalition: Any) -> float:
-        """Value of a coalition given as player indices."""
-        return float(self.v[sum(1 << int(i) for i in coalition)])
+        """Value of a coalition given as distinct player indices."""
+        return float(self.v[_mask(coalition, self.n)])
 
     def excesses(self, x: ArrayLike) -> NDArray[np.float64]:
         """:math:`v(T) - x(T)` for every coalition (index = bitmask)."""
-        return self.v - _subset_sums(np.asarray(x, dtype=float))
+        return self.v - _subset_sums(_allocation(x, self.n))
 
     def __repr__(self) -> str:
         return f"TUGame(n={self.n}, v(N)={self.grand:g})"
@@ -188,9 +234,9 @@ def shapley_value(
             w3 = w.reshape(-1, 2, 1 << i)
             phi[i] = float(np.sum(w3[:, 0, :] * (v3[:, 1, :] - v3[:, 0, :])))
         return ShapleyValue(phi, np.zeros(n), "exact")
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 2:
+        raise ValueError(f"samples must be an integer ≥ 2 (random orderings); got {samples!r}")
     gen = np.random.default_rng(rng)
-    if int(samples) < 2:
-        raise ValueError(f"samples must be ≥ 2; got {samples!r}")
     total = np.zeros(n)
     total_sq = np.zeros(n)
     for start in range(0, samples, 4096):
@@ -279,6 +325,14 @@ def nash_bargaining(
 def in_core(game: TUGame, x: ArrayLike, *, tol: float = 1e-9) -> bool:
     r"""Whether ``x`` is efficient and no coalition gets less than its value.
 
+    Parameters
+    ----------
+    game : TUGame
+    x : array_like of length n
+        Allocation to test.
+    tol : float, default 1e-9
+        Tolerance relative to the largest :math:`|v(T)|` or :math:`|x_i|`, in [0, 1e-3].
+
     Examples
     --------
     >>> from compensation import TUGame, in_core
@@ -286,9 +340,11 @@ def in_core(game: TUGame, x: ArrayLike, *, tol: float = 1e-9) -> bool:
     >>> in_core(glove, [1, 0, 0]), in_core(glove, [0.5, 0.5, 0])
     (True, False)
     """
-    x = np.asarray(x, dtype=float)
-    scale = tol * max(1.0, float(np.abs(game.v).max()))
-    return bool(abs(x.sum() - game.grand) <= scale and game.excesses(x)[1:].max() <= scale)
+    tol = check_tol("tol", tol, allow_zero=True)
+    x = _allocation(x, game.n)
+    # Relative, not floored at 1: a game in units of 1e-12 must not pass every allocation.
+    slack = tol * max(float(np.abs(game.v).max()), float(np.abs(x).max()))
+    return bool(abs(x.sum() - game.grand) <= slack and game.excesses(x)[1:].max() <= slack)
 
 
 @dataclass(frozen=True)
@@ -304,60 +360,142 @@ class LeastCore:
     solver: str
 
 
+# Row generation adds at least one new coalition a round, so it ends by itself, but after up to
+# 2**n rounds; past this many something is wrong (a solver far less accurate than ``tol``) and
+# an error beats a run that looks hung. Random games of up to 16 players need 1 to 4.
+MAX_ROUNDS = 500
+
+
+def _scale_of(v: NDArray[np.float64]) -> float:
+    """Power of two with ``max |v| / scale`` in [1, 2) (1 for the zero game).
+
+    Dividing by a power of two is exact, so the scaled game is the same game in other units and
+    solvers with absolute tolerances (HiGHS, CBC: about 1e-7) see numbers of order 1.
+    """
+    top = float(np.abs(v).max())
+    return 1.0 if top == 0 else math.ldexp(1.0, math.frexp(top)[1] - 1)
+
+
+class _Round(NamedTuple):
+    eps: float
+    x: NDArray[np.float64]
+    tight: list[tuple[int, float]]  # (coalition, dual) with a positive dual
+    tight_bounds: list[tuple[int, float]]  # (player, dual) of binding x_i >= lower_i
+    rounds: int
+
+
 def _lazy_minmax(
-    game: TUGame,
+    v: NDArray[np.float64],
+    n: int,
     fixed: list[tuple[int, float]],
     exclude: NDArray[np.bool_],
     solver: str,
     tol: float,
+    x0: NDArray[np.float64],
     lower: NDArray[np.float64] | None = None,
-) -> tuple[float, NDArray, list[int], NDArray, NDArray, int]:
+) -> _Round:
     """Solve min eps s.t. v(T) - x(T) <= eps for T not excluded, x(T) = v(T) - e_T on ``fixed``.
 
-    ``lower`` adds x_i >= lower_i (imputations). Coalition rows are added lazily: start from
-    singletons and their complements, solve, add the most violated coalitions, repeat.
-    Returns eps, x, active coalitions, their duals, the bound duals and the rounds used.
+    ``v`` is scaled to max |v| of order 1, so ``tol`` is relative. ``lower`` adds
+    x_i >= lower_i (imputations) for players whose singleton is not excluded. Coalition rows
+    are added lazily: start from singletons, their complements and the largest excesses at
+    ``x0``, solve, add the most violated coalitions not yet in the LP, repeat.
     """
-    n = game.n
     full = (1 << n) - 1
-    active = sorted({1 << i for i in range(n)} | {full ^ (1 << i) for i in range(n)} - {0, full})
-    active = [t for t in active if not exclude[t]]
-    eq_rows = np.array([[(t >> i) & 1 for i in range(n)] + [0] for t, _ in fixed], dtype=float)
-    eq_rhs = np.array([game.v[t] - e for t, e in fixed])
-    bound_rows = (
-        np.zeros((0, n + 1)) if lower is None else np.hstack([-np.eye(n), np.zeros((n, 1))])
-    )
-    bound_rhs = np.zeros(0) if lower is None else -lower
+    skip = exclude.copy()
+    skip[[0, full]] = True
+    exc0 = v - _subset_sums(x0)
+    exc0[skip] = -np.inf
+    seeds = {1 << i for i in range(n)} | {full ^ (1 << i) for i in range(n)}
+    seeds |= {int(t) for t in np.argsort(-exc0, kind="stable")[: 2 * n]}
+    active = sorted(t for t in seeds if not skip[t])
+    in_lp = np.zeros(1 << n, dtype=bool)
+    in_lp[active] = True
+    bound_players = [] if lower is None else [i for i in range(n) if not exclude[1 << i]]
+    bound_rows = np.zeros((len(bound_players), n + 1))
+    bound_rows[np.arange(len(bound_players)), bound_players] = -1.0
+    bound_rhs = np.zeros(0) if lower is None else -lower[bound_players]
+    eq_rows = np.array([[*_members(t, n), 0] for t, _ in fixed], dtype=float)
+    eq_rhs = np.array([v[t] - e for t, e in fixed])
     c = np.zeros(n + 1)
     c[-1] = 1.0
-    scale = tol * max(1.0, float(np.abs(game.v).max()))
-    rounds = 0
-    while True:
-        rounds += 1
-        rows = ((np.asarray(active)[:, None] >> np.arange(n)) & 1).astype(float)
+    for rounds in range(1, MAX_ROUNDS + 1):
+        rows = np.array([_members(t, n) for t in active], dtype=float)
         A_ub = np.vstack([np.hstack([-rows, -np.ones((len(active), 1))]), bound_rows])
-        b_ub = np.concatenate([-game.v[active], bound_rhs])
-        res = _lp.solve(
-            c,
-            A_ub if len(A_ub) else None,
-            b_ub if len(A_ub) else None,
-            eq_rows,
-            eq_rhs,
-            [(None, None)] * (n + 1),
-            solver,
-        )
-        if res.status != 0:  # pragma: no cover - these LPs are always feasible and bounded
-            raise RuntimeError(f"LP failed: {res.message}")
-        x, eps = res.x[:n], res.x[n]
-        exc = game.excesses(x)
-        exc[exclude] = -np.inf
-        exc[[0, full]] = -np.inf
-        violated = np.nonzero(exc > eps + scale)[0]
+        b_ub = np.concatenate([-v[active], bound_rhs])
+        res = _lp.solve(c, A_ub, b_ub, eq_rows, eq_rhs, [(None, None)] * (n + 1), solver)
+        if res.status != 0:
+            raise ConvergenceError(
+                f"LP solver {solver!r} failed in round {rounds} of row generation: "
+                f"{res.message} (status {res.status})"
+            )
+        x, eps = res.x[:n], float(res.x[n])
+        exc = v - _subset_sums(x)
+        # Rows already in the LP hold up to the solver's own tolerance; re-adding them when
+        # that exceeds ``tol`` looped forever (CBC reports 8 digits). Only new rows count.
+        exc[skip | in_lp] = -np.inf
+        violated = np.nonzero(exc > eps + tol)[0]
         if violated.size == 0:
             k = len(active)
-            return float(eps), x, active, res.ineq_duals[:k], res.ineq_duals[k:], rounds
+            duals = res.ineq_duals
+            return _Round(
+                eps,
+                x,
+                [(t, float(d)) for t, d in zip(active, duals[:k]) if d > _DUAL_TOL],
+                [(i, float(d)) for i, d in zip(bound_players, duals[k:]) if d > _DUAL_TOL],
+                rounds,
+            )
         worst = violated[np.argsort(-exc[violated], kind="stable")[: 2 * n]]
-        active = sorted(set(active) | {int(t) for t in worst})
+        in_lp[worst] = True
+        active = sorted(active + [int(t) for t in worst])
+    worst_excess = float(exc[violated].max() - eps)
+    raise ConvergenceError(
+        f"row generation did not converge in {MAX_ROUNDS} rounds with solver {solver!r}: "
+        f"{len(active)} of {1 << n} coalitions in the LP, largest violation {worst_excess:.3g} "
+        f"relative to max |v(T)| (tol {tol:g}); try solver='highs' or a larger tol"
+    )
+
+
+# Duals of the min-eps LP sum to 1, so this threshold is relative; smaller values are solver
+# noise, not binding rows.
+_DUAL_TOL = 1e-9
+
+
+def _members(t: int, n: int) -> list[int]:
+    return [(t >> i) & 1 for i in range(n)]
+
+
+def _tight_solution(
+    v: NDArray[np.float64],
+    n: int,
+    fixed: list[tuple[int, float]],
+    r: _Round,
+    lower: NDArray[np.float64] | None,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Solve the binding rows exactly for (x, eps); also say which unknowns they determine.
+
+    Rows with a positive dual are tight at every optimum, so where they pin an unknown down the
+    linear solve gives it to machine precision instead of the LP's solver tolerance.
+    """
+    rows = [[*_members(t, n), 0] for t, _ in fixed]
+    rhs = [v[t] - e for t, e in fixed]
+    rows += [[*_members(t, n), 1] for t, _ in r.tight]
+    rhs += [v[t] for t, _ in r.tight]
+    if lower is not None:
+        rows += [[*_members(1 << i, n), 0] for i, _ in r.tight_bounds]
+        rhs += [lower[i] for i, _ in r.tight_bounds]
+    A, b = np.array(rows, dtype=float), np.array(rhs, dtype=float)
+    _, sv, vt = np.linalg.svd(A, full_matrices=True)
+    rank = int((sv > 1e-10 * sv.max()).sum())
+    determined = np.abs(vt[rank:]).max(axis=0, initial=0.0) <= 1e-9
+    # Correct the LP point rather than solve from scratch: an LP answer that already fits the
+    # rows (HiGHS's usually does, exactly) stays bit for bit; a rounded one (CBC) is repaired.
+    lp = np.append(r.x, r.eps)
+    z = lp + np.linalg.lstsq(A, b - A @ lp, rcond=None)[0]
+    # A misidentified binding row would make the correction worse than the LP's answer; keep
+    # the LP value unless the two agree to well within the solvers' accuracy.
+    determined &= np.abs(z - lp) <= 1e-6
+    return z, determined
 
 
 def least_core(game: TUGame, *, solver: str = "auto", tol: float = 1e-10) -> LeastCore:
@@ -369,17 +507,25 @@ def least_core(game: TUGame, *, solver: str = "auto", tol: float = 1e-10) -> Lea
     solver : {"auto", "highs", "pulp-highs", "pulp-cbc"}
         LP solver; ``"auto"`` is scipy's HiGHS.
     tol : float, default 1e-10
-        Violation tolerance relative to the largest coalition value.
+        Violation tolerance relative to the largest :math:`|v(T)|`, in (0, 1e-3].
 
     Returns
     -------
     LeastCore
         ``.epsilon`` and an allocation ``.x`` attaining it.
 
+    Raises
+    ------
+    ConvergenceError
+        When the solver fails or row generation exceeds ``MAX_ROUNDS`` rounds.
+
     Notes
     -----
     .. math:: \min_{x, \varepsilon} \varepsilon \quad \text{s.t.} \quad x(N) = v(N),\;
               x(T) \ge v(T) - \varepsilon \;\; \forall\, \emptyset \ne T \subsetneq N.
+
+    The game is solved in units of its largest :math:`|v(T)|`, so the answer scales with the
+    game: ``least_core(a * v)`` is ``a`` times ``least_core(v)`` for any ``a > 0``.
 
     Examples
     --------
@@ -389,15 +535,27 @@ def least_core(game: TUGame, *, solver: str = "auto", tol: float = 1e-10) -> Lea
     (0.333333333, [0.333333333, 0.333333333, 0.333333333])
     """
     check_choice("solver", solver, _lp.SOLVERS)
-    if game.n == 1:
+    tol = check_tol("tol", tol)
+    n = game.n
+    if n == 1:
         return LeastCore(-np.inf, np.array([game.grand]), 0, solver)
-    exclude = np.zeros(1 << game.n, dtype=bool)
-    eps, x, _, _, _, rounds = _lazy_minmax(game, [((1 << game.n) - 1, 0.0)], exclude, solver, tol)
-    return LeastCore(eps, x, rounds, solver)
+    scale = _scale_of(game.v)
+    v = game.v / scale
+    fixed = [((1 << n) - 1, 0.0)]
+    exclude = np.zeros(1 << n, dtype=bool)
+    r = _lazy_minmax(v, n, fixed, exclude, solver, tol, np.full(n, v[-1] / n))
+    z, determined = _tight_solution(v, n, fixed, r, None)
+    x = z[:n] if determined[:n].all() else r.x
+    # Report the largest excess x really has: then x attains epsilon exactly, whatever the
+    # solver's tolerance.
+    eps = float(np.max((v - _subset_sums(x))[1:-1]))
+    return LeastCore(eps * scale, x * scale, r.rounds, solver)
 
 
 def core_is_empty(game: TUGame, *, tol: float = 1e-9) -> bool:
     """Whether no allocation satisfies every coalition (least-core epsilon > 0).
+
+    ``tol`` is relative to the largest :math:`|v(T)|`, in [0, 1e-3].
 
     Examples
     --------
@@ -405,7 +563,8 @@ def core_is_empty(game: TUGame, *, tol: float = 1e-9) -> bool:
     >>> core_is_empty(TUGame(3, {(0, 1): 1, (0, 2): 1, (1, 2): 1, (0, 1, 2): 1}))
     True
     """
-    return least_core(game).epsilon > tol * max(1.0, float(np.abs(game.v).max()))
+    tol = check_tol("tol", tol, allow_zero=True)
+    return least_core(game).epsilon > tol * float(np.abs(game.v).max())
 
 
 def nucleolus(
@@ -422,7 +581,7 @@ def nucleolus(
     solver : {"auto", "highs", "pulp-highs", "pulp-cbc"}
         LP solver; ``"auto"`` is scipy's HiGHS (fastest here).
     tol : float, default 1e-9
-        Tolerance relative to the largest coalition value.
+        Tolerance relative to the largest :math:`|v(T)|`, in (0, 1e-3].
 
     Returns
     -------
@@ -433,6 +592,9 @@ def nucleolus(
     ------
     InfeasibleError
         For ``domain="imputation"`` when :math:`\sum_i v(\{i\}) > v(N)` (no imputation).
+    ConvergenceError
+        When the solver fails, row generation exceeds ``MAX_ROUNDS`` rounds or a round fixes
+        no new coalition (an LP solved too inaccurately).
 
     Notes
     -----
@@ -441,7 +603,10 @@ def nucleolus(
     with a positive dual, which are tight in every optimal solution, at that level. Coalitions
     whose incidence vector lies in the span of the fixed ones have determined excess and are
     dropped; span membership for all :math:`2^n` coalitions comes from subset sums of an
-    orthonormal basis. At most :math:`n` rounds; each adds violated coalitions lazily.
+    orthonormal basis. Each round adds at least one independent coalition, so at most
+    :math:`n - 1` rounds; the last :math:`n` fixed coalitions give :math:`x` by one linear
+    solve. The game is solved in units of its largest :math:`|v(T)|`, so
+    ``nucleolus(a * v) == a * nucleolus(v)`` for ``a > 0``.
 
     Examples
     --------
@@ -452,45 +617,68 @@ def nucleolus(
     """
     check_choice("solver", solver, _lp.SOLVERS)
     check_choice("domain", domain, ("imputation", "preimputation"))
+    tol = check_tol("tol", tol)
     n = game.n
-    full = (1 << n) - 1
     if n == 1:
         return np.array([game.grand])
+    scale = _scale_of(game.v)
+    v = game.v / scale
     lower = None
     if domain == "imputation":
-        lower = np.array([game.v[1 << i] for i in range(n)])
-        if lower.sum() > game.grand + tol * max(1.0, float(np.abs(game.v).max())):
+        lower = v[1 << np.arange(n)]
+        if lower.sum() > v[-1] + tol:
+            stand_alone = lower.sum() * scale
             raise InfeasibleError(
-                f"no imputation: the players' stand-alone values sum to {lower.sum():g} > "
+                f"no imputation: the players' stand-alone values sum to {stand_alone:g} > "
                 f"v(N) = {game.grand:g}",
                 ("individual rationality", "efficiency"),
             )
+    x = _nucleolus(v, n, lower, solver, tol) * scale
+    return np.where(np.abs(x) <= 1e-13 * scale, 0.0, x)  # rounding noise around 0, no -0.0
+
+
+def _nucleolus(
+    v: NDArray[np.float64], n: int, lower: NDArray[np.float64] | None, solver: str, tol: float
+) -> NDArray[np.float64]:
+    """Sequential LPs on the scaled game ``v``; see :func:`nucleolus`."""
+    full = (1 << n) - 1
     fixed: list[tuple[int, float]] = [(full, 0.0)]
-    basis = np.ones((n, 1)) / np.sqrt(n)
+    basis = np.ones((n, 1)) / np.sqrt(n)  # orthonormal basis of the fixed coalitions' span
     pc = _popcount(n).astype(float)
-    x = np.full(n, game.grand / n)
-    for _ in range(2 * n + 1):
+    x = np.full(n, v[full] / n)
+    for round_ in range(n):  # the rank of ``fixed`` grows every round, from 1 to n
         proj = np.zeros((1, basis.shape[1]))
         for row in basis:  # subset sums of the basis rows: Q^T 1_T for every T at once
             proj = np.concatenate([proj, proj + row])
         exclude = pc - (proj**2).sum(axis=1) <= 1e-9
         if exclude[1:].all():
             break
-        eps, x, active, duals, bound_duals, _ = _lazy_minmax(
-            game, fixed, exclude, solver, tol, lower
-        )
-        new = [(t, eps) for t, d in zip(active, duals) if d > 1e-9]
-        new += [(1 << i, 0.0) for i, d in enumerate(bound_duals) if d > 1e-9]
-        if not new:  # pragma: no cover - LP duality guarantees a binding row
-            raise RuntimeError("nucleolus: no binding coalition found")
-        fixed.extend(new)
-        vectors = np.array([[(t >> i) & 1 for i in range(n)] for t, _ in fixed], dtype=float)
-        u, sv, _ = np.linalg.svd(vectors.T, full_matrices=False)
-        basis = u[:, sv > 1e-10 * sv.max()]
-    # Polish: the fixed coalitions determine x exactly; solving them removes LP rounding.
-    vectors = np.array([[(t >> i) & 1 for i in range(n)] for t, _ in fixed], dtype=float)
-    rhs = np.array([game.v[t] - e for t, e in fixed])
-    if np.linalg.matrix_rank(vectors) == n:
-        x = np.linalg.lstsq(vectors, rhs, rcond=None)[0]
-    scale = max(1.0, float(np.abs(game.v).max()))
-    return np.where(np.abs(x) <= 1e-13 * scale, 0.0, x)  # rounding noise around 0, no -0.0
+        r = _lazy_minmax(v, n, fixed, exclude, solver, tol, x, lower)
+        z, determined = _tight_solution(v, n, fixed, r, lower)
+        eps = float(z[n]) if determined[n] else r.eps
+        x = r.x
+        # Largest duals first; keep only rows independent of those fixed, so the equality
+        # rows stay consistent however the solver rounds (dependent rows with rounded
+        # right-hand sides made later LPs infeasible).
+        candidates = [(d, t, eps) for t, d in r.tight]
+        candidates += [(d, 1 << i, 0.0) for i, d in r.tight_bounds]
+        added = 0
+        for _, t, e in sorted(candidates, key=lambda c: -c[0]):
+            vec = np.array(_members(t, n), dtype=float)
+            resid = vec - basis @ (basis.T @ vec)
+            norm = float(np.linalg.norm(resid))
+            if norm > 1e-9 * float(np.linalg.norm(vec)):
+                basis = np.hstack([basis, (resid / norm)[:, None]])
+                fixed.append((t, e))
+                added += 1
+        if not added:
+            raise ConvergenceError(
+                f"nucleolus: round {round_ + 1} found no new binding coalition with solver "
+                f"{solver!r} (an inaccurate LP solution); try solver='highs'"
+            )
+    else:
+        raise ConvergenceError(f"nucleolus: {n} rounds did not fix all {n} degrees of freedom")
+    # Polish: the n independent fixed coalitions determine x; solving them removes LP rounding.
+    vectors = np.array([_members(t, n) for t, _ in fixed], dtype=float)
+    rhs = np.array([v[t] - e for t, e in fixed])
+    return x + np.linalg.solve(vectors, rhs - vectors @ x)

@@ -7,6 +7,7 @@ relative to the no-sinking status quo. Defaults are illustrative, not estimates.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -21,9 +22,23 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["FIELDS", "FLOWS", "Field", "Parameters"]
+__all__ = ["FIELDS", "FLOWS", "MAX_MAGNITUDE", "MIN_POSITIVE", "Field", "Parameters"]
 
 FLOWS = ("linear", "saturating", "logit")
+
+# Caps that keep the model's arithmetic finite. The largest products in MODEL.md §4–6 multiply
+# about three fields and a sinking level (c_2 s², (1 + λ) g s, m_L θ N Δq); divisions are by
+# c_2, s_h or s̄. With |value| ≤ 1e12 and positive scales ≥ 1e-12 every such expression stays
+# below 1e100, far from float overflow (1.8e308), where 1e308 margins gave inf - inf = NaN.
+# 1e12 万元 is far above any health budget and 1e12 visits far above any catchment.
+MAX_MAGNITUDE = 1e12
+MIN_POSITIVE = 1e-12
+_LIMITS: dict[str, tuple[float, float] | None] = {
+    "real": (-MAX_MAGNITUDE, MAX_MAGNITUDE),
+    "nonneg": (0.0, MAX_MAGNITUDE),
+    "positive": (MIN_POSITIVE, MAX_MAGNITUDE),
+    "share": None,
+}
 
 
 class Field(NamedTuple):
@@ -178,7 +193,15 @@ class Parameters:
     TypeError
         For an unknown field name (with the closest valid name).
     ValueError
-        Listing every field outside its range, with unit and value.
+        Listing every field outside its range, with unit and value, and array fields whose
+        shapes do not broadcast together.
+
+    Notes
+    -----
+    Besides the ranges above, every field is capped at :math:`|x| \le 10^{12}` and positive
+    scales (``half_sinking``, ``cost_quadratic``, ``sinking_level``, ``max_sinking``) must be
+    at least :math:`10^{-12}`, so that no payoff, threshold or best response can overflow to
+    ``inf`` or ``nan`` (``MAX_MAGNITUDE``, ``MIN_POSITIVE``).
 
     Examples
     --------
@@ -239,15 +262,22 @@ class Parameters:
         errors = []
         for name, meta in FIELDS.items():
             value = getattr(self, name)
-            message = domain_error(name, value, meta.domain, meta.unit)
+            message = domain_error(name, value, meta.domain, meta.unit, limits=_LIMITS[meta.domain])
             if message is None:
                 object.__setattr__(self, name, _freeze(value, name))
             else:
                 errors.append(message)
-        try:
-            check_choice("flow", self.flow, FLOWS)
-        except ValueError as exc:
-            errors.append(str(exc))
+        # Non-broadcasting shapes would otherwise fail deep inside numpy, naming no field.
+        mismatch = _broadcast_error({n: np.shape(getattr(self, n)) for n in FIELDS})
+        if mismatch is not None:
+            errors.append(mismatch)
+        if not isinstance(self.flow, str):
+            errors.append(f"flow must be one of {', '.join(map(repr, FLOWS))}; got {self.flow!r}")
+        else:
+            try:
+                check_choice("flow", self.flow, FLOWS)
+            except ValueError as exc:
+                errors.append(str(exc))
         if not errors:
             with np.errstate(invalid="ignore"):
                 excess = np.asarray(self.sinking_level) > np.asarray(self.max_sinking)
@@ -306,10 +336,51 @@ class Parameters:
         return text
 
     @classmethod
-    def from_json(cls, source: str | Path) -> Parameters:
-        """Read parameters from a JSON file path or JSON text; missing fields keep defaults."""
-        text = _read(source, "{")
-        return cls(**json.loads(text))
+    def from_json(cls, source: str | os.PathLike[str]) -> Parameters:
+        """Read parameters from a JSON file, or from JSON text; missing fields keep defaults.
+
+        Parameters
+        ----------
+        source : str or path-like
+            A :class:`pathlib.Path` (or other path-like) is always read as a file. A ``str``
+            is read as a file when it names an existing file, and parsed as JSON text
+            otherwise; :meth:`from_json_string` parses text without that check.
+
+        Returns
+        -------
+        params : Parameters
+            Validated parameters; fields the source omits keep their defaults.
+
+        Raises
+        ------
+        FileNotFoundError
+            For a path-like ``source`` naming no file.
+        ValueError
+            For a ``str`` that is neither an existing file nor valid JSON, for an object that
+            mixes a ``"parameters"`` object with top-level fields, and for repeated keys.
+
+        Examples
+        --------
+        >>> from compensation import Parameters
+        >>> Parameters.from_json('{"subsidy": 0.1}').subsidy
+        0.1
+        """
+        text = _file_text(source, "JSON")
+        if text is not None:
+            return cls.from_json_string(text)
+        return cls(**_json_fields(str(source), source))
+
+    @classmethod
+    def from_json_string(cls, text: str) -> Parameters:
+        """Parse parameters from JSON text (an object of fields, or ``{"parameters": {...}}``).
+
+        Examples
+        --------
+        >>> from compensation import Parameters
+        >>> Parameters.from_json_string('{"parameters": {"price": 0.07}}').price
+        0.07
+        """
+        return cls(**_json_fields(text))
 
     def to_toml(self, path: str | Path | None = None) -> str:
         """Serialise to TOML text (one ``name = value`` per line, units as comments)."""
@@ -325,11 +396,52 @@ class Parameters:
         return text
 
     @classmethod
-    def from_toml(cls, source: str | Path) -> Parameters:
-        """Read parameters from a TOML file path or TOML text; missing fields keep defaults."""
-        text = _read(source, "=")
-        data = tomllib.loads(text)
-        return cls(**data.get("parameters", data))
+    def from_toml(cls, source: str | os.PathLike[str]) -> Parameters:
+        """Read parameters from a TOML file, or from TOML text; missing fields keep defaults.
+
+        Parameters
+        ----------
+        source : str or path-like
+            A :class:`pathlib.Path` (or other path-like) is always read as a file. A ``str``
+            is read as a file when it names an existing file, and parsed as TOML text
+            otherwise; :meth:`from_toml_string` parses text without that check. Fields sit at
+            top level or all in a ``[parameters]`` table.
+
+        Returns
+        -------
+        params : Parameters
+            Validated parameters; fields the source omits keep their defaults.
+
+        Raises
+        ------
+        FileNotFoundError
+            For a path-like ``source`` naming no file.
+        ValueError
+            For a ``str`` that is neither an existing file nor valid TOML, and for a document
+            that mixes a ``[parameters]`` table with top-level keys.
+
+        Examples
+        --------
+        >>> from compensation import Parameters
+        >>> Parameters.from_toml("subsidy = 0.1").subsidy
+        0.1
+        """
+        text = _file_text(source, "TOML")
+        if text is not None:
+            return cls.from_toml_string(text)
+        return cls(**_toml_fields(str(source), source))
+
+    @classmethod
+    def from_toml_string(cls, text: str) -> Parameters:
+        r"""Parse parameters from TOML text (top-level fields, or a ``[parameters]`` table).
+
+        Examples
+        --------
+        >>> from compensation import Parameters
+        >>> Parameters.from_toml_string("[parameters]\nprice = 0.07").price
+        0.07
+        """
+        return cls(**_toml_fields(text))
 
 
 def _toml_value(value: Any) -> str:
@@ -340,10 +452,103 @@ def _toml_value(value: Any) -> str:
     return repr(float(value))
 
 
-def _read(source: str | Path, marker: str) -> str:
-    if isinstance(source, Path) or marker not in str(source):
+def _file_text(source: str | os.PathLike[str], fmt: str) -> str | None:
+    """Text of the file ``source`` names, or ``None`` when ``source`` is text to parse.
+
+    Path-likes are files; a ``str`` is a file only if one exists. No guessing from characters:
+    ``runs/price=0.07.toml`` contains ``=`` and ``{`` can occur in JSON paths.
+    """
+    if isinstance(source, os.PathLike):
         return Path(source).read_text(encoding="utf-8")
-    return str(source)
+    if not isinstance(source, str):
+        raise TypeError(
+            f"source must be a path (str or pathlib.Path) or {fmt} text; "
+            f"got {type(source).__name__}"
+        )
+    try:
+        is_file = Path(source).is_file()
+    except (OSError, ValueError):  # too long or NUL in the name: certainly text
+        is_file = False
+    return Path(source).read_text(encoding="utf-8") if is_file else None
+
+
+def _not_file_nor(fmt: str, source: str, problem: str) -> ValueError:
+    shown = source if len(source) <= 60 else source[:57] + "..."
+    return ValueError(
+        f"{shown!r} is neither an existing file (no such file) nor valid {fmt} text ({problem}); "
+        f"pass a pathlib.Path to read a file, or use Parameters.from_{fmt.lower()}_string "
+        "for text"
+    )
+
+
+def _toml_fields(text: str, source: Any = None) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        if source is not None:
+            raise _not_file_nor("TOML", str(source), str(exc)) from None
+        raise ValueError(f"not valid TOML text: {exc}") from None
+    return _unwrap(data, "TOML", "a [parameters] table")
+
+
+def _json_fields(text: str, source: Any = None) -> dict[str, Any]:
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        if source is not None:
+            raise _not_file_nor("JSON", str(source), str(exc)) from None
+        raise ValueError(f"not valid JSON text: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError(
+            "JSON must hold an object of parameter fields; got "
+            f"{type(data).__name__}" + ("" if source is None else f" (and {source!r} is no file)")
+        )
+    return _unwrap(data, "JSON", 'a "parameters" object')
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads keeps the last of repeated keys silently; a repeated field is a mistake.
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"JSON repeats the key {key!r}; each field may appear once")
+        out[key] = value
+    return out
+
+
+def _unwrap(data: dict[str, Any], fmt: str, table: str) -> dict[str, Any]:
+    """Fields at top level, or all inside the ``parameters`` table; a mix is refused."""
+    inner = data.get("parameters")
+    if not isinstance(inner, dict):
+        return data
+    others = sorted(k for k in data if k != "parameters")
+    if others:
+        # Merging would have to pick a winner for repeated names; refusing is unambiguous.
+        raise ValueError(
+            f"{fmt} has {table} and top-level keys {', '.join(map(repr, others))}; put every "
+            "field inside the table, or drop the table and keep them all at top level"
+        )
+    return inner
+
+
+def _broadcast_error(shapes: dict[str, tuple[int, ...]]) -> str | None:
+    """Name the first two array fields whose shapes do not broadcast, or return ``None``."""
+    # Broadcasting is per axis, so shapes that broadcast pairwise broadcast together:
+    # checking pairs finds a culprit whenever the whole set fails.
+    seen: list[tuple[str, tuple[int, ...]]] = []
+    for name, shape in shapes.items():
+        if not shape:
+            continue
+        for other, other_shape in seen:
+            try:
+                np.broadcast_shapes(other_shape, shape)
+            except ValueError:
+                return (
+                    f"array fields must broadcast together; {other} has shape {other_shape} "
+                    f"and {name} has shape {shape}"
+                )
+        seen.append((name, shape))
+    return None
 
 
 def _same(a: Parameters, b: Parameters, name: str) -> bool:

@@ -1,5 +1,8 @@
 import itertools
+import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -10,7 +13,9 @@ from compensation import (
     InfeasibleError,
     Parameters,
     TUGame,
+    _lp,
     coalition_values,
+    cooperative,
     core_is_empty,
     egalitarian,
     in_core,
@@ -20,6 +25,7 @@ from compensation import (
     proportional,
     shapley_value,
 )
+from compensation.cooperative import ConvergenceError
 
 coopgame = pytest.importorskip("coopgame")
 
@@ -215,3 +221,131 @@ def test_coalition_values_match_brute_force():
     assert game.value((1, 2)) == 0.0 and game.value((0,)) == 0.0
     free = coalition_values(centres)
     assert free.value((0, 1, 2)) == pytest.approx(free.value((0, 1)) + free.value((0, 2)))
+
+
+# ----- regressions: scale, solver loops, tolerances (issues 1 and 7) ------------------------
+
+
+def three_player(scale):
+    values = {(0,): 1, (0, 1): 4, (0, 2): 3, (1, 2): 2, (0, 1, 2): 6}
+    return TUGame(3, {t: x * scale for t, x in values.items()})
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-9, 1e-12, 1e12])
+def test_nucleolus_of_tiny_and_huge_games(scale):
+    # At 1e-9 the row generation never returned; at 1e-12 the answer was [6, 0, 0].
+    x = nucleolus(three_player(scale))
+    assert x == pytest.approx([3 * scale, 2 * scale, 1 * scale], rel=1e-9)
+
+
+@settings(max_examples=40)
+@given(games, st.floats(1e-12, 1e12))
+def test_nucleolus_and_least_core_scale_with_the_game(game, a):
+    scaled = TUGame(game.n, a * game.v)
+    if sum(game.v[1 << i] for i in range(game.n)) > game.grand:
+        with pytest.raises(InfeasibleError):
+            nucleolus(scaled)
+        return
+    close = {"rel": 1e-9, "abs": 1e-9 * a * max(1.0, float(np.abs(game.v).max()))}
+    assert nucleolus(scaled) == pytest.approx(a * nucleolus(game), **close)
+    pre = nucleolus(game, domain="preimputation")
+    assert nucleolus(scaled, domain="preimputation") == pytest.approx(a * pre, **close)
+    assert least_core(scaled).epsilon == pytest.approx(a * least_core(game).epsilon, **close)
+
+
+def test_pulp_cbc_returns_within_a_time_limit():
+    # CBC reports 8 significant digits; rows already in the LP looked violated by more than
+    # tol, were "added" again and the loop never ended. A subprocess makes a hang a failure.
+    code = (
+        "import json; from compensation import TUGame, least_core, nucleolus\n"
+        "g = TUGame(3, [0, 4, 9, 13.78438, 2, 20.67657, 16.081777, 33.634735])\n"
+        "out = {s: [least_core(g, solver=s).epsilon, nucleolus(g, solver=s).tolist()]\n"
+        "       for s in ('pulp-cbc', 'highs')}\n"
+        "print(json.dumps(out))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["pulp-cbc"][0] == pytest.approx(out["highs"][0], abs=1e-6)
+    assert out["pulp-cbc"][1] == pytest.approx(out["highs"][1], abs=1e-9)
+
+
+def test_row_generation_cap_raises_convergence_error(monkeypatch):
+    rng = np.random.default_rng(1)
+    n = 10
+    pc = np.array([bin(t).count("1") for t in range(1 << n)])
+    v = pc * (0.5 + rng.random(1 << n))
+    v[0], v[-1] = 0.0, 1.6 * n
+    monkeypatch.setattr(cooperative, "MAX_ROUNDS", 1)
+    with pytest.raises(ConvergenceError, match="did not converge in 1 rounds"):
+        nucleolus(TUGame(n, v))
+    assert issubclass(ConvergenceError, RuntimeError)
+
+
+def test_failed_lp_raises_convergence_error(monkeypatch):
+    failed = _lp.LPResult(np.full(4, np.nan), np.nan, np.zeros(0), 1, "Not Solved")
+    monkeypatch.setattr(_lp, "solve", lambda *args: failed)
+    with pytest.raises(ConvergenceError, match="'auto' failed in round 1.*Not Solved"):
+        least_core(three_player(1.0))
+
+
+@pytest.mark.parametrize("tol", [math.nan, math.inf, 0.0, -1e-9, 0.1, "x"])
+def test_solver_tolerances_are_validated(tol):
+    g = three_player(1.0)
+    for solve in (nucleolus, least_core):
+        with pytest.raises(ValueError, match=r"tol must be finite and in \(0, 0.001\]"):
+            solve(g, tol=tol)
+    if tol != 0.0:
+        with pytest.raises(ValueError, match=r"tol must be finite and in \[0, 0.001\]"):
+            in_core(g, [3, 2, 1], tol=tol)
+        with pytest.raises(ValueError, match=r"tol must be finite and in \[0, 0.001\]"):
+            core_is_empty(g, tol=tol)
+
+
+def test_in_core_tolerance_is_relative():
+    glove = TUGame(3, {(0, 1): 1e-12, (0, 2): 1e-12, (0, 1, 2): 1e-12})
+    assert in_core(glove, [1e-12, 0, 0])
+    assert not in_core(glove, [0.5e-12, 0.5e-12, 0])  # passed with the absolute floor of 1
+    assert in_core(glove, [1, 0, 0], tol=0.0) is False
+    with pytest.raises(ValueError, match="x must be 3 finite payoffs"):
+        in_core(glove, [1e-12, 0])
+
+
+# ----- regressions: coalition input (issue 2) -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("v", "message"),
+    [
+        ({(0, 0): 5.0}, r"coalition \(0, 0\) repeats a player"),
+        ({(0, 2): 5.0}, r"coalition \(0, 2\) names a player outside 0..1"),
+        ({(-1,): 5.0}, r"coalition \(-1,\) names a player outside 0..1"),
+        ({(0.5,): 5.0}, r"coalition \(0.5,\) has 0.5, not a player index"),
+        ({1: 5.0}, "coalition 1 must be a tuple or frozenset"),
+        ({(0, 1): 1.0, (1, 0): 2.0}, r"coalitions \(0, 1\) and \(1, 0\) are the same"),
+        ({(0, 1): math.nan}, r"v of coalition \(0, 1\) must be a finite number; got nan"),
+        ({(1,): math.inf}, r"v of coalition \(1,\) must be a finite number; got inf"),
+        ({(1,): "a"}, r"v of coalition \(1,\) must be a finite number; got 'a'"),
+    ],
+)
+def test_tugame_rejects_bad_coalitions_naming_them(v, message):
+    # {(0, 0): 5} used to put 5 on coalition {1} (bitmask 1 + 1 = 2).
+    with pytest.raises(ValueError, match=message):
+        TUGame(2, v)
+
+
+def test_value_rejects_repeated_players_and_bad_n():
+    g = TUGame(2, [0, 1, 2, 4])
+    assert g.value(frozenset({0, 1})) == 4.0
+    with pytest.raises(ValueError, match="repeats a player"):
+        g.value((0, 0))
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 26"):
+        TUGame(True, [0, 1])
+
+
+def test_shapley_samples_must_be_an_integer_of_at_least_two():
+    g = TUGame(2, [0, 1, 2, 4])
+    for samples in (1, 2.5, math.nan):
+        with pytest.raises(ValueError, match="samples must be an integer ≥ 2"):
+            shapley_value(g, method="sample", samples=samples)

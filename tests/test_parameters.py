@@ -3,9 +3,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from compensation import Parameters
-from compensation.parameters import FIELDS
+from compensation import (
+    Parameters,
+    best_sinking,
+    payoffs,
+    sinking_matrices,
+    threshold_price,
+    threshold_subsidy,
+)
+from compensation.parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE
 
 MODEL_DEFAULTS = {  # MODEL.md §2, verbatim
     "visits": 200000,
@@ -121,3 +130,129 @@ def test_every_field_documented_in_docs_table():
 
 def test_repr_lists_only_changes():
     assert repr(Parameters(subsidy=0.1)) == "Parameters(subsidy=0.1)"
+
+
+# ----- regressions: file layouts and sources (issues 3 and 4) -------------------------------
+
+
+def test_toml_mixed_layout_is_refused_naming_the_keys():
+    # Top-level keys beside [parameters] used to be dropped silently (price stayed 0.05).
+    with pytest.raises(ValueError, match=r"\[parameters\] table and top-level keys 'price'"):
+        Parameters.from_toml("price = 0.09\n[parameters]\nsubsidy = 0.1\n")
+    with pytest.raises(ValueError, match="top-level keys 'meta'"):
+        Parameters.from_toml_string("[meta]\nnote = 'x'\n[parameters]\nsubsidy = 0.1\n")
+    assert Parameters.from_toml("price = 0.09\nsubsidy = 0.1\n").price == 0.09
+
+
+def test_json_parameters_object_and_mixed_layout():
+    assert Parameters.from_json('{"parameters": {"price": 0.07}}').price == 0.07
+    with pytest.raises(ValueError, match=r"\"parameters\" object and top-level keys 'price'"):
+        Parameters.from_json('{"price": 0.09, "parameters": {"subsidy": 0.1}}')
+    with pytest.raises(ValueError, match="repeats the key 'price'"):
+        Parameters.from_json_string('{"price": 0.09, "price": 0.1}')
+    with pytest.raises(ValueError, match="object of parameter fields; got list"):
+        Parameters.from_json_string("[0.1]")
+
+
+def test_paths_with_equals_or_brace_are_read_as_files(tmp_path, monkeypatch):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / "price=0.07.toml").write_text("price = 0.07\n", encoding="utf-8")
+    (runs / "{a}.json").write_text('{"price": 0.08}', encoding="utf-8")
+    assert Parameters.from_toml(runs / "price=0.07.toml").price == 0.07
+    assert Parameters.from_toml(str(runs / "price=0.07.toml")).price == 0.07
+    assert Parameters.from_json(str(runs / "{a}.json")).price == 0.08
+    monkeypatch.chdir(tmp_path)
+    assert Parameters.from_toml("runs/price=0.07.toml").price == 0.07
+
+
+@pytest.mark.parametrize(
+    ("fmt", "source"), [("toml", "runs/price=0.09.toml"), ("json", "runs/{b}.json")]
+)
+def test_missing_file_that_is_not_text_names_both_readings(tmp_path, monkeypatch, fmt, source):
+    monkeypatch.chdir(tmp_path)
+    upper = fmt.upper()
+    with pytest.raises(ValueError, match=f"neither an existing file .* nor valid {upper} text"):
+        getattr(Parameters, f"from_{fmt}")(source)
+    with pytest.raises(FileNotFoundError):
+        getattr(Parameters, f"from_{fmt}")(Path(source))
+    with pytest.raises(ValueError, match=f"not valid {upper} text"):
+        getattr(Parameters, f"from_{fmt}_string")(source)
+
+
+def test_string_readers_never_look_for_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "subsidy = 0.2").write_text("subsidy = 0.3\n", encoding="utf-8")
+    assert Parameters.from_toml_string("subsidy = 0.2").subsidy == 0.2
+    assert Parameters.from_toml("subsidy = 0.2").subsidy == 0.3  # a str naming a file is a path
+    with pytest.raises(TypeError, match="path .* or TOML text; got int"):
+        Parameters.from_toml(3)
+
+
+# ----- regressions: shapes and magnitudes (issues 5 and 6) ----------------------------------
+
+
+def test_shapes_that_do_not_broadcast_are_refused_naming_both_fields():
+    with pytest.raises(ValueError, match=r"price has shape \(3,\) and subsidy has shape \(4,\)"):
+        Parameters(price=[0.0, 0.1, 0.2], subsidy=[0.0, 0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"subsidy.*; array fields must broadcast"):
+        Parameters(subsidy=[-1.0, 0.1], visits=[1.0, 2.0, 3.0])
+    assert Parameters(price=[[0.0], [0.1]], subsidy=[0.0, 0.1, 0.2]).shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"primary_margin": 1e308}, r"primary_margin must be finite and in \[0, 1e\+12\] "),
+        ({"price": -1e13}, r"price must be finite and in \[-1e\+12, 1e\+12\] \(万元/dd\)"),
+        ({"cost_quadratic": 1e-300}, r"cost_quadratic must be finite and in \[1e-12, 1e\+12\]"),
+        ({"half_sinking": 1e-13}, r"half_sinking must be finite and in \[1e-12, 1e\+12\] \(dd\)"),
+        ({"visits": [1e5, 2e12]}, r"visits .* got 2000000000000.0 at index 1 \(1 of 2"),
+    ],
+)
+def test_magnitudes_that_overflow_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        Parameters(**changes)
+
+
+def _limit(domain, high):
+    lo, hi = {
+        "real": (-MAX_MAGNITUDE, MAX_MAGNITUDE),
+        "nonneg": (0.0, MAX_MAGNITUDE),
+        "positive": (MIN_POSITIVE, MAX_MAGNITUDE),
+        "share": (0.0, 1.0),
+    }[domain]
+    return hi if high else lo
+
+
+@st.composite
+def extreme_parameters(draw):
+    """Every field at the low or high end of its allowed range, or at its default."""
+    changes = {}
+    for name, meta in FIELDS.items():
+        pick = draw(st.sampled_from(["low", "high", "default"]))
+        if pick != "default":
+            changes[name] = _limit(meta.domain, pick == "high")
+    level = changes.get("sinking_level", 300.0)
+    changes["sinking_level"] = min(level, changes.get("max_sinking", 2000.0))
+    return Parameters(flow=draw(st.sampled_from(["linear", "saturating", "logit"])), **changes)
+
+
+@settings(max_examples=80)
+@given(extreme_parameters())
+def test_allowed_extremes_never_give_nan(p):
+    # filterwarnings = error turns any overflow or invalid-value warning into a failure too.
+    outputs = [
+        *payoffs(p, [0.0, p.sinking_level, p.max_sinking], [[0.0], [1.0]]).__dict__.values(),
+        *sinking_matrices(p),
+        best_sinking(p),
+        threshold_price(p),
+        threshold_subsidy(p),
+    ]
+    for out in outputs:
+        assert not np.isnan(np.asarray(out, dtype=float)).any()
+
+
+def test_flow_must_be_a_string():
+    with pytest.raises(ValueError, match=r"flow must be one of .*got \['linear'\]"):
+        Parameters(flow=["linear"])
