@@ -44,7 +44,13 @@ from .evolution import (
     replicator_rest_points,
     simulate_replicator,
 )
-from .exceptions import InfeasibleError, NotIdentifiedWarning
+from .exceptions import (
+    ConvergenceError,
+    InfeasibleError,
+    NotIdentifiedWarning,
+    PoorFitWarning,
+    SweepError,
+)
 from .flow import logit_intercept_for, price_gap, shift_share, shifted_visits
 from .games import (
     Advantages,
@@ -156,6 +162,9 @@ __all__ = [
     "sweep",
     "tornado",
     # errors
+    "ConvergenceError",
     "InfeasibleError",
     "NotIdentifiedWarning",
+    "PoorFitWarning",
+    "SweepError",
 ]

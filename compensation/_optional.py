@@ -5,7 +5,13 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-EXTRAS = {"matplotlib": "plot", "tqdm": "progress", "dask": "dask", "highspy": "highs"}
+EXTRAS = {
+    "matplotlib": "plot",
+    "tqdm": "progress",
+    "dask": "dask",
+    "highspy": "highs",
+    "pandas": "frame",
+}
 
 
 def require(module: str) -> ModuleType:

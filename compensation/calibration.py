@@ -18,7 +18,7 @@ from scipy.optimize import least_squares
 
 from ._optional import require
 from ._validation import suggest
-from .exceptions import NotIdentifiedWarning
+from .exceptions import NotIdentifiedWarning, PoorFitWarning
 from .flow import _shift, price_gap
 from .parameters import FIELDS, Parameters
 
@@ -170,15 +170,22 @@ class CalibrationResult:
     residuals : dict of str to float
         Model minus data for each moment (unweighted).
     success : bool
-        Whether the optimiser converged.
+        True when the optimiser converged *and* every moment is matched within
+        ``residual_tolerance``: a converged fit that misses the data is not a success.
     message : str
-        The optimiser's message, plus identification notes.
+        Leads with the verdict on a poor fit, then the optimiser's message, estimates at a
+        bound, and identification notes.
     cost : float
         Half the sum of squared weighted residuals.
     identified : dict of str to bool
         False for parameters in the null space of the Jacobian.
     covariance : ndarray
         Covariance matrix of the estimates (order of ``estimates``).
+    at_bounds : tuple of str
+        Estimates that ended on a bound of ``free``. With a good fit the truth may lie on
+        the bound; with a poor one the bound binds and the best fit lies outside it.
+    converged : bool
+        Whether the optimiser itself reported convergence.
     """
 
     estimates: dict[str, float]
@@ -190,6 +197,8 @@ class CalibrationResult:
     cost: float
     identified: dict[str, bool]
     covariance: NDArray[np.float64] = field(repr=False)
+    at_bounds: tuple[str, ...] = ()
+    converged: bool = True
 
 
 def calibrate(
@@ -202,6 +211,7 @@ def calibrate(
     known_errors: bool = False,
     start: Mapping[str, float] | None = None,
     progress: bool = False,
+    residual_tolerance: float | None = 0.05,
 ) -> CalibrationResult:
     r"""Fit the ``free`` parameters so that the model's moments match the data.
 
@@ -227,6 +237,10 @@ def calibrate(
         Starting values (default: the values in ``p``, clipped into the bounds).
     progress : bool, default False
         Show a progress bar of model evaluations (needs tqdm).
+    residual_tolerance : float or None, default 0.05
+        Largest acceptable relative miss :math:`|m_k - d_k| / |d_k|` of any moment (the
+        absolute miss for a moment observed as 0). A larger miss makes ``success`` False and
+        warns; None turns the check off (say, for noisy data with ``known_errors=True``).
 
     Returns
     -------
@@ -237,6 +251,9 @@ def calibrate(
     NotIdentifiedWarning
         When the Jacobian (scaled by the parameter ranges) is rank-deficient; names the
         parameters the data cannot pin down.
+    PoorFitWarning
+        When a moment is missed by more than ``residual_tolerance``; names the moments and
+        the estimates at a bound (the usual cause: widen that bound).
 
     Notes
     -----
@@ -254,6 +271,13 @@ def calibrate(
     >>> {k: round(v, 6) for k, v in fit.estimates.items()}
     {'max_shift': 0.4, 'half_sinking': 500.0}
     """
+    if residual_tolerance is not None and not (
+        np.isfinite(residual_tolerance) and residual_tolerance >= 0
+    ):
+        raise ValueError(
+            "residual_tolerance must be finite and ≥ 0 (relative miss of a moment) or None; "
+            f"got {residual_tolerance!r}"
+        )
     names = list(free)
     if not names:
         raise ValueError("free must name at least one parameter to fit")
@@ -344,14 +368,45 @@ def calibrate(
             )
     se = np.sqrt(np.diag(cov))
     fitted = p.replace(**dict(zip(names, res.x.tolist())))
+    residuals = model(res.x) - d
+    # Bounds by position and by the optimiser's active set: TRF stops a hair inside a bound.
+    span = hi_b - lo_b
+    low = (res.x - lo_b <= 1e-6 * span) | (res.active_mask < 0)
+    high = (hi_b - res.x <= 1e-6 * span) | (res.active_mask > 0)
+    at_bounds = tuple(n for n, a, b in zip(names, low, high) if a or b)
+    for n, x, a, lo, hi in zip(names, res.x, low, lo_b, hi_b):
+        if n in at_bounds:
+            side, bound = ("lower", lo) if a else ("upper", hi)
+            message += f"; {n} = {x:.6g} is at its {side} bound {bound:g}"
+    missed: list[str] = []
+    if residual_tolerance is not None:
+        scale = np.where(d != 0, np.abs(d), 1.0)
+        relative = np.abs(residuals) / scale
+        missed = [k for k, r in zip(keys, relative) if r > residual_tolerance]
+    if missed:
+        worst = ", ".join(
+            f"{k} missed by {abs(r) / abs(v) if v else abs(r):.1%} of its observed value"
+            for k, r, v in zip(keys, residuals, d)
+            if k in missed
+        )
+        text = f"poor fit: {worst} (residual_tolerance {residual_tolerance:g})"
+        if at_bounds:
+            text += (
+                f"; {', '.join(at_bounds)} stopped at a bound, which binds: the best fit lies "
+                "outside it, so widen it"
+            )
+        warnings.warn(PoorFitWarning(text, tuple(missed), at_bounds), stacklevel=2)
+        message = f"{text}; {message}"
     return CalibrationResult(
-        dict(zip(names, res.x.tolist())),
-        dict(zip(names, se.tolist())),
-        fitted,
-        dict(zip(keys, (model(res.x) - d).tolist())),
-        bool(res.success),
-        message,
-        float(res.cost),
-        identified,
-        cov,
+        estimates=dict(zip(names, res.x.tolist())),
+        standard_errors=dict(zip(names, se.tolist())),
+        parameters=fitted,
+        residuals=dict(zip(keys, residuals.tolist())),
+        success=bool(res.success) and not missed,
+        message=message,
+        cost=float(res.cost),
+        identified=identified,
+        covariance=cov,
+        at_bounds=at_bounds,
+        converged=bool(res.success),
     )

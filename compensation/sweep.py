@@ -1,29 +1,52 @@
 r"""Parameter sweeps over Cartesian grids, vectorised or in parallel (MODEL.md §8).
 
-The numpy backend hands the whole grid to the function as array-valued :class:`Parameters`
-(every payoff, threshold and solver in this library broadcasts). Functions that cannot take
-arrays are evaluated point by point, in chunks, on a local process pool or a Dask cluster.
+The numpy backend hands the grid to the function as array-valued :class:`Parameters` (every
+payoff, threshold and solver in this library broadcasts), at most ``chunk_size`` points a call
+so that the function's temporaries stay bounded whatever the grid. Functions that cannot take
+arrays are evaluated point by point, in chunks, in this process, on a local process pool or on
+a Dask cluster.
 """
 
 from __future__ import annotations
 
-import itertools
+import asyncio
+import math
 import os
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+import pickle
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._optional import require
 from ._validation import check_choice, suggest
+from .exceptions import SweepError
 from .parameters import FIELDS, Parameters
 
 __all__ = ["SweepResult", "sweep"]
 
 BACKENDS = ("numpy", "processes", "dask")
+#: Default limit on the memory of the result array, in bytes (2 GiB).
+MAX_BYTES = 2**31
+#: Points per vectorised call. Library functions hold a few dozen grid-sized temporaries, so
+#: 2**20 points keep them to a few hundred MiB however large the grid.
+VECTOR_CHUNK = 2**20
+
+Failure = tuple[int | None, BaseException]
+
+
+class Problem(NamedTuple):
+    """Points ``start`` to ``start + size`` failed (with ``cause``) or timed out."""
+
+    start: int
+    size: int
+    cause: BaseException | None
+    timed_out: bool
 
 
 @dataclass(frozen=True)
@@ -38,6 +61,10 @@ class SweepResult:
         The grid, in axis order.
     backend : str
         How it was computed.
+    vectorised : bool
+        True when ``fn`` received array-valued parameters, False when it ran point by point.
+    fallback_reason : str
+        Why a vectorised attempt fell back to points ("" when it did not).
     """
 
     values: NDArray[Any]
@@ -48,7 +75,14 @@ class SweepResult:
 
     def to_frame(self) -> Any:
         """Long table with one column per grid axis and a ``value`` column (needs pandas)."""
-        pd = require("pandas")
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            # The extra is called "frame", not "pandas" (setup.cfg).
+            raise ImportError(
+                "pandas is needed for to_frame(); install it with: "
+                "pip install 'compensation[frame]'"
+            ) from exc
         mesh = np.meshgrid(*self.axes.values(), indexing="ij")
         data = {name: m.ravel() for name, m in zip(self.axes, mesh)}
         vals = self.values.reshape(mesh[0].size, -1) if mesh else self.values.reshape(1, -1)
@@ -60,19 +94,394 @@ class SweepResult:
         return pd.DataFrame(data)
 
 
-def _points(base: Parameters, axes: dict[str, NDArray], idx: NDArray) -> list[Parameters]:
-    names = list(axes)
-    out = []
-    for flat in idx:
-        coords = np.unravel_index(int(flat), tuple(len(a) for a in axes.values()))
-        out.append(base.replace(**{n: float(axes[n][c]) for n, c in zip(names, coords)}))
+# ----- grid helpers ---------------------------------------------------------------------------
+def _size(nbytes: float) -> str:
+    """Human-readable size: 8053063680 → '7.5 GiB'."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
+    power = 0
+    while nbytes >= 1024 and power < len(units) - 1:
+        nbytes /= 1024
+        power += 1
+    return f"{nbytes:.0f} bytes" if power == 0 else f"{nbytes:.1f} {units[power]}"
+
+
+def _axes(grid: Mapping[str, ArrayLike], base: Parameters) -> dict[str, NDArray[np.float64]]:
+    """Check the grid's names and shapes; values are checked by :func:`_validate`."""
+    if base.shape != ():
+        raise ValueError(f"base must be scalar parameters; got array fields of shape {base.shape}")
+    axes: dict[str, NDArray[np.float64]] = {}
+    for name, values in grid.items():
+        if name not in FIELDS:
+            raise ValueError(f"grid names unknown parameter {name!r}{suggest(name, FIELDS)}")
+        try:
+            arr = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"grid[{name!r}] must be real numbers; got {values!r}") from exc
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"grid[{name!r}] must be a non-empty 1-D array; got shape {arr.shape}")
+        axes[name] = arr
+    return axes
+
+
+def _validate(base: Parameters, axes: Mapping[str, NDArray[np.float64]]) -> None:
+    """Check every grid value once, naming bad ones (after the size check: this allocates)."""
+    base.replace(**_shaped(axes))
+
+
+def _too_large(shape: tuple[int, ...], max_bytes: float | None) -> str | None:
+    """Describe a grid whose float results would exceed ``max_bytes``, else None."""
+    n = math.prod(shape)
+    if max_bytes is None or 8 * n <= max_bytes:
+        return None
+    sizes = " × ".join(f"{s:,}" for s in shape)
+    return (
+        f"the grid has {n:,} points" + (f" ({sizes})" if len(shape) > 1 else "") + ", whose "
+        f"results need about {_size(8 * n)} (8 bytes a point), over max_bytes = "
+        f"{_size(max_bytes)}; use fewer points, split the grid into several sweeps, or raise "
+        "max_bytes"
+    )
+
+
+def _shaped(
+    axes: Mapping[str, NDArray[np.float64]], block: tuple[slice, ...] | None = None
+) -> dict[str, NDArray[np.float64]]:
+    """Axis ``i`` as an array of shape (1, …, n_i, …, 1): the grid by broadcasting, no copies."""
+    k = len(axes)
+    out = {}
+    for i, (name, arr) in enumerate(axes.items()):
+        part = arr if block is None else arr[block[i]]
+        out[name] = part.reshape((1,) * i + (-1,) + (1,) * (k - i - 1))
     return out
 
 
-def _eval_chunk(fn: Callable, base: Parameters, axes: dict, idx: NDArray) -> list:
-    return [np.asarray(fn(q)) for q in _points(base, axes, idx)]
+def _point(
+    axes: Mapping[str, NDArray[np.float64]], shape: tuple[int, ...], flat: int
+) -> tuple[tuple[int, ...], dict[str, float]]:
+    """Grid index and parameter values of the point at C-order position ``flat``."""
+    index = tuple(int(c) for c in np.unravel_index(flat, shape)) if shape else ()
+    return index, {n: float(a[c]) for (n, a), c in zip(axes.items(), index)}
 
 
+def _describe(point: Mapping[str, float]) -> str:
+    return ", ".join(f"{n}={v:.10g}" for n, v in point.items()) or "the base parameters"
+
+
+def _blocks(shape: tuple[int, ...], limit: int) -> Iterator[tuple[slice, ...]]:
+    """Cover the grid in C order by sub-grids of at most ``limit`` points.
+
+    A block fixes the leading axes to one index, takes a run of the next axis and all of the
+    later ones, so its points are contiguous in the flattened grid and blocks come in order.
+    """
+    k = len(shape)
+    split = 0
+    while split < k and math.prod(shape[split:]) > limit:
+        split += 1
+    if split == 0:
+        yield tuple(slice(0, n) for n in shape)
+        return
+    split -= 1
+    step = max(1, limit // math.prod(shape[split + 1 :]))
+    for outer in np.ndindex(*shape[:split]):
+        for start in range(0, shape[split], step):
+            yield (
+                *(slice(i, i + 1) for i in outer),
+                slice(start, min(start + step, shape[split])),
+                *(slice(0, n) for n in shape[split + 1 :]),
+            )
+
+
+def _short(x: NDArray[Any]) -> str:
+    return np.array2string(np.asarray(x), precision=6, threshold=6)
+
+
+def _same(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    if a.shape != b.shape:
+        return False
+    try:
+        return bool(np.allclose(a, b, rtol=1e-9, atol=0.0, equal_nan=True))
+    except TypeError:  # non-numeric outputs
+        return bool(np.array_equal(a, b))
+
+
+def _spot_check(
+    fn: Callable[[Parameters], ArrayLike],
+    base: Parameters,
+    axes: Mapping[str, NDArray[np.float64]],
+    block: tuple[slice, ...],
+    full: NDArray[Any],
+) -> str:
+    """Compare broadcast values with ``fn`` at single points; describe the first mismatch."""
+    # An output smaller than the grid is either constant along some axes (fn ignores those
+    # parameters: broadcasting is right) or a reduction over points (np.mean: broadcasting
+    # copies one number everywhere). Corners and the middle tell the two apart.
+    sizes = tuple(s.stop - s.start for s in block)
+    picks = {tuple(0 for _ in sizes), tuple(n - 1 for n in sizes), tuple(n // 2 for n in sizes)}
+    for i in range(len(sizes)):
+        picks.add(tuple(n - 1 if j == i else 0 for j, n in enumerate(sizes)))
+    for local in sorted(picks):
+        point = {n: float(a[s.start + c]) for (n, a), s, c in zip(axes.items(), block, local)}
+        try:
+            alone = np.asarray(fn(base.replace(**point)))
+        except Exception as exc:
+            return (
+                f"; fn fails at the single point {_describe(point)} "
+                f"({type(exc).__name__}: {exc}), so the broadcast cannot be checked"
+            )
+        if not _same(alone, full[local]):
+            return (
+                f"; at {_describe(point)} fn alone gives {_short(alone)} but the broadcast "
+                f"value is {_short(full[local])}"
+            )
+    return ""
+
+
+def _conform(
+    out: NDArray[Any],
+    fn: Callable[[Parameters], ArrayLike],
+    base: Parameters,
+    axes: Mapping[str, NDArray[np.float64]],
+    shape: tuple[int, ...],
+    block: tuple[slice, ...],
+) -> NDArray[Any]:
+    """``out`` with the block's shape in front, or ``ValueError`` naming both shapes."""
+    sizes = tuple(s.stop - s.start for s in block)
+    k = len(sizes)
+    if out.shape[:k] == sizes:
+        return out
+    if out.ndim >= k:
+        fits = all(a in (1, b) for a, b in zip(out.shape, sizes))
+        trailing = out.shape[k:]
+    else:
+        try:
+            fits = np.broadcast_shapes(out.shape, sizes) == sizes
+        except ValueError:
+            fits = False
+        trailing = ()
+    problem = ""
+    if fits:
+        full = np.broadcast_to(out, sizes + trailing)
+        problem = _spot_check(fn, base, axes, block, full)
+        if not problem:
+            return full
+    where = "" if sizes == shape else f" (a chunk of the grid of shape {shape})"
+    raise ValueError(
+        f"fn returned shape {out.shape} for a grid of shape {sizes}{where}: it must return one "
+        f"value per grid point, shape {sizes} (followed by the output's own shape if that is "
+        f"an array){problem}. A reduction over its argument (np.mean, np.max, float(...)) "
+        "gives one number for all points: reduce the SweepResult's values instead, or pass "
+        "vectorised=False to evaluate point by point"
+    )
+
+
+class _Results:
+    """Grid-shaped results filled by contiguous runs of points, allocated at the first run."""
+
+    def __init__(self, shape: tuple[int, ...], max_bytes: float | None) -> None:
+        self.shape = shape
+        self.n = math.prod(shape)
+        self.max_bytes = max_bytes
+        self.values: NDArray[Any] | None = None
+        self.done = np.zeros(self.n, dtype=bool)
+
+    def put(self, start: int, part: NDArray[Any]) -> None:
+        if self.values is None:
+            nbytes = self.n * math.prod(part.shape[1:]) * part.dtype.itemsize
+            if self.max_bytes is not None and nbytes > self.max_bytes:
+                raise ValueError(
+                    f"the results need {_size(nbytes)} ({self.n:,} points × "
+                    f"{math.prod(part.shape[1:])} value(s) × {part.dtype.itemsize} bytes), over "
+                    f"max_bytes = {_size(self.max_bytes)}; use fewer points, split the grid "
+                    "into several sweeps, or raise max_bytes"
+                )
+            try:
+                self.values = np.empty((self.n, *part.shape[1:]), part.dtype)
+            except MemoryError as exc:
+                raise MemoryError(
+                    f"the results ({_size(nbytes)}) do not fit in memory; use fewer points or "
+                    "split the grid into several sweeps"
+                ) from exc
+        elif part.shape[1:] != self.values.shape[1:]:
+            raise ValueError(
+                f"fn's output changed shape across the grid: {self.values.shape[1:]} per point "
+                f"before position {start:,}, then {part.shape[1:]}"
+            )
+        wider = np.result_type(self.values.dtype, part.dtype)
+        if wider != self.values.dtype:
+            self.values = self.values.astype(wider)
+        stop = start + part.shape[0]
+        self.values[start:stop] = part
+        self.done[start:stop] = True
+
+    def result(self) -> NDArray[Any]:
+        assert self.values is not None  # every sweep evaluates at least one point
+        return self.values.reshape(self.shape + self.values.shape[1:])
+
+    def partial(self) -> tuple[NDArray[Any], NDArray[np.bool_]]:
+        """Finished values as float (NaN elsewhere) and the grid-shaped mask of finished ones."""
+        if self.values is None:
+            values: NDArray[Any] = np.full(self.n, np.nan)
+        else:
+            try:
+                values = self.values.astype(float)
+            except (TypeError, ValueError):
+                values = self.values.astype(object)
+            values[~self.done] = np.nan
+        return values.reshape(self.shape + values.shape[1:]), self.done.reshape(self.shape)
+
+
+# ----- point-by-point evaluation ----------------------------------------------------------
+def _eval_chunk(
+    fn: Callable[[Parameters], ArrayLike],
+    base: Parameters,
+    axes: Mapping[str, NDArray[np.float64]],
+    shape: tuple[int, ...],
+    points: range,
+) -> tuple[list[NDArray[Any]], Failure | None]:
+    """Values at consecutive points; on an error, those before it and (position, error)."""
+    out: list[NDArray[Any]] = []
+    for flat in points:
+        _, point = _point(axes, shape, flat)
+        try:
+            out.append(np.asarray(fn(base.replace(**point))))
+        except Exception as exc:
+            return out, (len(out), exc)
+    return out, None
+
+
+def _store(results: _Results, start: int, values: list[NDArray[Any]], axes: Any) -> None:
+    if not values:
+        return
+    first = results.values.shape[1:] if results.values is not None else values[0].shape
+    at = next((i for i, v in enumerate(values) if v.shape != first), None)
+    if at is not None:
+        _, point = _point(axes, results.shape, start + at)
+        raise ValueError(
+            f"fn returned shape {values[at].shape} at {_describe(point)} but {first} before: "
+            "every point must give the same shape"
+        )
+    results.put(start, np.stack(values))
+
+
+class _Processes:
+    """A local process pool that can be abandoned with a hung point in it."""
+
+    def __init__(self, workers: int | None) -> None:
+        self.slots = workers or os.cpu_count() or 1
+        self.pool = ProcessPoolExecutor(max_workers=self.slots)
+
+    def submit(self, *args: Any) -> Any:
+        return self.pool.submit(_eval_chunk, *args)
+
+    def wait(self, futures: list[Any], timeout: float | None) -> Iterable[Any]:
+        return wait_futures(futures, timeout, FIRST_COMPLETED).done
+
+    def close(self, failed: bool, running: list[Any]) -> None:
+        if not failed:
+            self.pool.shutdown()
+            return
+        # A hung point never returns, and shutdown (or interpreter exit) would wait for it:
+        # its process must be ended. Python 3.14 has terminate_workers(); before it only the
+        # executor's private process table reaches them.
+        terminate = getattr(self.pool, "terminate_workers", None)
+        if terminate is not None:
+            terminate()  # also shuts the pool down
+            return
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            proc.join(5)
+
+
+class _Dask:
+    """A dask.distributed client: the caller's, or a local cluster closed afterwards."""
+
+    def __init__(self, client: Any, workers: int | None) -> None:
+        self.distributed = require("dask.distributed")
+        self.own = client is None
+        # ":0" picks a free port for the dashboard: None still binds 8787, which a second
+        # cluster on the machine finds taken (a warning, an error under -W error).
+        self.client = (
+            self.distributed.Client(
+                processes=True, n_workers=workers or 2, threads_per_worker=1, dashboard_address=":0"
+            )
+            if self.own
+            else client
+        )
+        self.slots = max(1, sum(self.client.nthreads().values()))
+
+    def submit(self, *args: Any) -> Any:
+        return self.client.submit(_eval_chunk, *args, pure=False)
+
+    def wait(self, futures: list[Any], timeout: float | None) -> Iterable[Any]:
+        try:
+            return self.distributed.wait(
+                futures, timeout=timeout, return_when="FIRST_COMPLETED"
+            ).done
+        except (TimeoutError, asyncio.TimeoutError):
+            return ()
+
+    def close(self, failed: bool, running: list[Any]) -> None:
+        if failed and running:
+            self.client.cancel(running)
+        if self.own:
+            self.client.close()
+
+
+def _parallel(
+    runner: _Processes | _Dask,
+    args: tuple[Any, ...],
+    chunks: Iterator[range],
+    timeout: float | None,
+    on_done: Callable[[range, list[NDArray[Any]], Failure | None], Problem | None],
+) -> Problem | None:
+    """Keep every worker busy with one chunk; return the earliest failure, if any.
+
+    After a failure no new chunk starts, but chunks already running may finish (within their
+    deadlines), so that every result a worker is computing is kept.
+    """
+    # One chunk per worker slot, so a chunk starts as it is handed over and its deadline can
+    # count from then; it also bounds the memory held by queued chunks.
+    running: dict[Any, tuple[range, float]] = {}
+    problems: list[Problem] = []
+    abandoned: list[Any] = []
+    failed = True
+    try:
+        while True:
+            while not problems and len(running) < runner.slots:
+                points = next(chunks, None)
+                if points is None:
+                    break
+                deadline = math.inf if timeout is None else time.monotonic() + timeout
+                running[runner.submit(*args, points)] = (points, deadline)
+            if not running:
+                break
+            wait = None
+            if timeout is not None:
+                wait = max(0.0, min(d for _, d in running.values()) - time.monotonic())
+            for fut in runner.wait(list(running), wait):
+                points, _ = running.pop(fut)
+                try:
+                    values, failure = fut.result()
+                except Exception as exc:  # the worker died, or a result did not pickle
+                    values, failure = [], (None, exc)
+                problem = on_done(points, values, failure)
+                if problem is not None:
+                    problems.append(problem)
+            now = time.monotonic()
+            for fut, (points, deadline) in list(running.items()):
+                if deadline <= now:
+                    del running[fut]  # abandoned: its worker is ended or cancelled below
+                    problems.append(Problem(points.start, len(points), None, True))
+                    abandoned.append(fut)
+        failed = bool(problems)
+    finally:
+        runner.close(failed, list(running) + abandoned)
+    return min(problems, key=lambda p: p.start) if problems else None
+
+
+# ----- the public function -----------------------------------------------------------------
 def sweep(
     fn: Callable[[Parameters], ArrayLike],
     grid: Mapping[str, ArrayLike],
@@ -84,38 +493,76 @@ def sweep(
     chunk_size: int | None = None,
     workers: int | None = None,
     client: Any = None,
+    timeout: float | None = None,
+    max_bytes: float | None = MAX_BYTES,
 ) -> SweepResult:
     r"""Evaluate ``fn`` over the Cartesian product of named parameter arrays.
 
     Parameters
     ----------
     fn : callable
-        Function of :class:`Parameters` returning a number or array. For the numpy backend it
-        should broadcast over array-valued parameters (all library functions do).
+        Function of :class:`Parameters` returning a number or array for each point. For the
+        numpy backend it should broadcast over array-valued parameters (all library functions
+        do), returning one value per grid point: an output of another shape is an error, not
+        broadcast (a reduction such as ``np.mean`` would otherwise be copied to every point).
     grid : mapping of str to array_like
         Parameter name → 1-D values; the result has one axis per entry, in this order.
     base : Parameters, optional
         Values of the parameters not swept (default :class:`Parameters` ()).
     backend : {"numpy", "processes", "dask"}
-        ``"numpy"`` evaluates the whole grid in one call when ``fn`` broadcasts, otherwise
-        point by point in chunks; ``"processes"`` uses a local process pool; ``"dask"`` maps
-        chunks over a ``dask.distributed`` client (``client=`` or a new local cluster).
+        ``"numpy"`` evaluates the grid in vectorised calls when ``fn`` broadcasts, otherwise
+        point by point in this process; ``"processes"`` uses a local process pool (``fn`` must
+        pickle: a module-level ``def``); ``"dask"`` maps chunks over a ``dask.distributed``
+        client (``client=`` or a new local cluster).
     vectorised : bool or None, default None
         For the numpy backend: True requires ``fn`` to broadcast (its errors propagate); False
-        evaluates point by point; None tries the whole grid first and falls back to points,
-        recording why in ``fallback_reason``.
+        evaluates point by point; None tries the first chunk vectorised and falls back to
+        points, recording why in ``fallback_reason``. A ``MemoryError`` never falls back.
     progress : bool, default False
-        Show a progress bar over chunks (needs tqdm).
+        Show a progress bar over points (needs tqdm).
     chunk_size : int, optional
-        Points per chunk for point-by-point evaluation.
+        Points per chunk. Vectorised, ``fn`` sees at most this many points a call (default
+        :data:`VECTOR_CHUNK`, 1,048,576), which bounds its temporaries. Point by point, a chunk
+        is the unit sent to a worker (default: about four chunks per worker, at most 1,024
+        points; 1 when ``timeout`` is given).
     workers : int, optional
-        Processes for the ``"processes"`` backend (default: CPU count).
+        Processes for the ``"processes"`` backend (default: CPU count); workers of the local
+        cluster for ``"dask"`` (default 2).
     client : dask.distributed.Client, optional
         Cluster to use with ``backend="dask"``.
+    timeout : float, optional
+        Seconds (wall clock) one chunk may take on a worker, counted from when it is handed
+        over (each worker holds one chunk at a time; a new process pool's start-up counts
+        against the first chunks). Without ``chunk_size``, chunks are single points, so this
+        is a per-point limit and the error names the point. Backends ``"processes"`` and
+        ``"dask"`` only: a point evaluated in this process cannot be stopped safely. The
+        process pool is terminated; on a Dask cluster the task is cancelled, but a point stuck
+        in a worker thread holds it until the worker restarts (``client.restart()``).
+    max_bytes : float or None, default 2**31 (2 GiB)
+        Largest memory the result array may take. The grid is refused before any evaluation
+        if 8 bytes a point exceed it, and after the first chunk if the actual output does;
+        None lifts the limit.
 
     Returns
     -------
     SweepResult
+
+    Raises
+    ------
+    ValueError
+        Unknown or invalid grid values; an output whose shape is not the grid's; a grid whose
+        results would exceed ``max_bytes`` (the message gives the estimate).
+    SweepError
+        ``fn`` failed at a point, or a chunk exceeded ``timeout``. The error names the point
+        (its parameter values and grid index) and carries every finished result (no new
+        chunk starts after a failure, but those running on other workers may finish):
+        ``.partial`` is a :class:`SweepResult` with NaN where nothing was computed and
+        ``.completed`` the grid-shaped mask of finished points. (Vectorised, an error in the
+        first call propagates as it is, or falls back to points; an error in a later chunk
+        names that chunk.)
+    MemoryError
+        The vectorised calls or the results do not fit in memory; the message suggests a
+        smaller ``chunk_size`` or grid.
 
     Examples
     --------
@@ -125,85 +572,164 @@ def sweep(
     ...                               "readiness_cost": [0.0, 400.0]})
     >>> r.values.round(3).tolist()
     [[0.214, inf], [0.164, inf], [inf, inf]]
+
+    A failed point keeps the results before it:
+
+    >>> from compensation.exceptions import SweepError
+    >>> def fragile(p):
+    ...     if p.price > 0.06:
+    ...         raise ValueError("no data for this price")
+    ...     return float(threshold_subsidy(p))
+    >>> try:
+    ...     sweep(fragile, {"price": [0.0, 0.05, 0.1]}, vectorised=False)
+    ... except SweepError as err:
+    ...     print(err.point, err.partial.values.round(3).tolist())
+    {'price': 0.1} [0.214, 0.164, nan]
     """
     check_choice("backend", backend, BACKENDS)
+    if chunk_size is not None and (
+        isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1
+    ):
+        raise ValueError(f"chunk_size must be a whole number ≥ 1 (points); got {chunk_size!r}")
+    if timeout is not None:
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise ValueError(f"timeout must be finite and > 0 (seconds); got {timeout!r}")
+        if backend == "numpy":
+            raise ValueError(
+                "timeout needs backend='processes' or 'dask': a point evaluated in this "
+                "process cannot be stopped safely"
+            )
+    if max_bytes is not None and not (max_bytes > 0):
+        raise ValueError(f"max_bytes must be > 0 (bytes) or None; got {max_bytes!r}")
     base = Parameters() if base is None else base
-    if base.shape != ():
-        raise ValueError(f"base must be scalar parameters; got array fields of shape {base.shape}")
-    axes: dict[str, NDArray] = {}
-    for name, values in grid.items():
-        if name not in FIELDS:
-            raise ValueError(f"grid names unknown parameter {name!r}{suggest(name, FIELDS)}")
-        arr = np.asarray(values, dtype=float)
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"grid[{name!r}] must be a non-empty 1-D array; got shape {arr.shape}")
-        axes[name] = arr
+    axes = _axes(grid, base)
     shape = tuple(a.size for a in axes.values())
-    reason = ""
-    if backend == "numpy" and vectorised is not False:
-        k = len(axes)
-        changes = {}
-        for i, (name, arr) in enumerate(axes.items()):
-            changes[name] = arr.reshape((1,) * i + (-1,) + (1,) * (k - i - 1))
-        p = base.replace(**changes)  # validates every grid value once, naming bad ones
+    n = math.prod(shape)
+    too_large = _too_large(shape, max_bytes)
+    if too_large is not None:
+        raise ValueError(too_large)
+    _validate(base, axes)
+    if backend == "processes":
         try:
-            out = np.asarray(fn(p))
-            if out.shape[: len(shape)] != shape:
-                out = np.broadcast_to(out, shape + out.shape[len(shape) :])
-            return SweepResult(np.array(out), axes, backend, True)
+            pickle.dumps(fn)
         except Exception as exc:
-            if vectorised:
-                raise
-            # Point by point; a genuine error in fn raises again there with its own message.
-            reason = f"{type(exc).__name__}: {exc}"
-    n = int(np.prod(shape))
-    size = chunk_size or max(1, min(1024, n // (4 * (workers or os.cpu_count() or 1)) or 1))
-    chunks = [np.arange(i, min(i + size, n)) for i in range(0, n, size)]
-    bar = None
-    if progress:
-        tqdm = require("tqdm").tqdm
-        bar = tqdm(total=n, desc="sweep", unit="pt")
-    results: list[list] = [None] * len(chunks)  # type: ignore[list-item]
-    if backend == "numpy":
-        for i, idx in enumerate(chunks):
-            results[i] = _eval_chunk(fn, base, axes, idx)
+            raise TypeError(
+                "fn must pickle for backend='processes' (a module-level def, not a lambda or "
+                f"a local function); {type(exc).__name__}: {exc}"
+            ) from exc
+    bar = require("tqdm").tqdm(total=n, desc="sweep", unit="pt") if progress else None
+    results = _Results(shape, max_bytes)
+    try:
+        reason = ""
+        if backend == "numpy" and vectorised is not False:
+            limit = chunk_size or VECTOR_CHUNK
+            for number, block in enumerate(_blocks(shape, limit)):
+                start = int(np.ravel_multi_index([s.start for s in block], shape)) if shape else 0
+                size = math.prod(s.stop - s.start for s in block)
+                try:
+                    out = np.asarray(fn(base.replace(**_shaped(axes, block))))
+                except MemoryError as exc:
+                    raise MemoryError(
+                        f"evaluating fn on {size:,} points at once ran out of memory; pass a "
+                        f"smaller chunk_size (points a call, now {limit:,}) or use fewer points"
+                    ) from exc
+                except Exception as exc:
+                    if number == 0 and vectorised is None:
+                        reason = f"{type(exc).__name__}: {exc}"
+                        break
+                    if number == 0:
+                        raise
+                    _fail(results, axes, backend, True, "", start, None, exc, size)
+                out = _conform(out, fn, base, axes, shape, block)
+                results.put(start, out.reshape((size, *out.shape[len(shape) :])))
+                if bar is not None:
+                    bar.update(size)
+            else:
+                return SweepResult(results.result(), axes, backend, True)
+
+        def done(
+            points: range, values: list[NDArray[Any]], failure: Failure | None
+        ) -> Problem | None:
+            _store(results, points.start, values, axes)
             if bar is not None:
-                bar.update(len(idx))
-    elif backend == "processes":
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_eval_chunk, fn, base, axes, idx) for idx in chunks]
-            for i, fut in enumerate(futures):
-                results[i] = fut.result()
-                if bar is not None:
-                    bar.update(len(chunks[i]))
+                bar.update(len(values))
+            if failure is None:
+                return None
+            at, exc = failure
+            if at is None:  # the chunk as a whole failed: name its unfinished points
+                return Problem(points.start + len(values), len(points) - len(values), exc, False)
+            return Problem(points.start + at, 1, exc, False)
+
+        slots = workers or os.cpu_count() or 1
+        size = chunk_size or (1 if timeout is not None else max(1, min(1024, n // (4 * slots))))
+        chunks = (range(i, min(i + size, n)) for i in range(0, n, size))
+        problem = None
+        if backend == "numpy":
+            for points in chunks:
+                problem = done(points, *_eval_chunk(fn, base, axes, shape, points))
+                if problem is not None:
+                    break
+        else:
+            runner = _Processes(workers) if backend == "processes" else _Dask(client, workers)
+            problem = _parallel(runner, (fn, base, axes, shape), chunks, timeout, done)
+        if problem is not None:
+            start, size, cause, timed_out = problem
+            _fail(
+                results,
+                axes,
+                backend,
+                False,
+                reason,
+                start,
+                timeout if timed_out else None,
+                cause,
+                size,
+            )
+        return SweepResult(results.result(), axes, backend, False, reason)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _fail(
+    results: _Results,
+    axes: Mapping[str, NDArray[np.float64]],
+    backend: str,
+    vectorised: bool,
+    reason: str,
+    start: int,
+    timeout: float | None,
+    cause: BaseException | None,
+    size: int,
+) -> NoReturn:
+    """Raise :class:`SweepError` for the ``size`` points from ``start``, keeping the results."""
+    index, point = _point(axes, results.shape, start)
+    if size == 1:
+        where = f"at {_describe(point)} (grid index {index})"
     else:
-        distributed = require("dask.distributed")
-        own = client is None
-        cl = (
-            distributed.Client(
-                processes=True, n_workers=workers or 2, threads_per_worker=1, dashboard_address=None
-            )
-            if own
-            else client
+        _, last = _point(axes, results.shape, start + size - 1)
+        where = (
+            f"on the chunk of {size:,} points from {_describe(point)} (grid index {index}) to "
+            f"{_describe(last)}"
         )
-        try:
-            futures = cl.map(
-                _eval_chunk,
-                [fn] * len(chunks),
-                [base] * len(chunks),
-                [axes] * len(chunks),
-                chunks,
-                pure=False,
-            )
-            for i, fut in enumerate(futures):
-                results[i] = fut.result()
-                if bar is not None:
-                    bar.update(len(chunks[i]))
-        finally:
-            if own:
-                cl.close()
-    if bar is not None:
-        bar.close()
-    flat = list(itertools.chain.from_iterable(results))
-    values = np.array(flat)
-    return SweepResult(values.reshape(shape + values.shape[1:]), axes, backend, False, reason)
+    if isinstance(cause, MemoryError):
+        raise MemoryError(
+            f"fn ran out of memory {where}; use fewer workers, a smaller chunk_size or fewer points"
+        ) from cause
+    if timeout is not None:
+        what = f"fn did not finish within timeout={timeout:g} s {where}"
+        if size > 1:
+            what += " (the timeout is per chunk: pass chunk_size=1 to find the point)"
+    else:
+        what = f"fn failed {where}: {type(cause).__name__}: {cause}"
+    values, completed = results.partial()
+    finished = int(completed.sum())
+    raise SweepError(
+        f"{what}; the {finished:,} of {results.n:,} results finished are in the error's "
+        ".partial (NaN where not computed)",
+        point=point,
+        index=index,
+        partial=SweepResult(values, dict(axes), backend, vectorised, reason),
+        completed=completed,
+        timed_out=timeout is not None,
+    ) from cause

@@ -11,6 +11,7 @@ from compensation import (
     primary_share,
     referral_growth,
 )
+from compensation.exceptions import PoorFitWarning
 
 TRUTH = Parameters(flow="saturating", max_shift=0.4, half_sinking=500)
 FREE = {"max_shift": (0.05, 1.0), "half_sinking": (50.0, 5000.0)}
@@ -50,6 +51,7 @@ def test_standard_errors_cover_the_truth_at_the_nominal_rate():
             FREE,
             weights={k: 1 / s for k, s in sigma.items()},
             known_errors=True,
+            residual_tolerance=None,  # 2% noise on growth rates misses some by over 5%
         )
         est, se = fit.estimates["half_sinking"], fit.standard_errors["half_sinking"]
         hits += abs(est - 500.0) <= 1.96 * se
@@ -130,3 +132,47 @@ def test_bad_input():
         warnings.simplefilter("ignore", NotIdentifiedWarning)
         with pytest.raises(ValueError, match="at least one"):
             calibrate(TRUTH, moments, {"referrals": 1.0}, {})
+
+
+# ----- honest success (issue: success True with an estimate on its bound and a moment missed)
+LUZHOU = Parameters(
+    flow="saturating", visits=2_000_000, common_share=0.7, max_sinking=6000, sinking_level=3300.0
+)
+LUZHOU_MOMENTS = {"referrals": down_referrals, "growth": referral_growth(2900.0)}
+LUZHOU_DATA = {"referrals": 88_880, "growth": 0.098}
+
+
+def test_a_binding_bound_and_a_missed_moment_is_not_a_success():
+    # The README's old bound half_sinking ≤ 5000 excluded the answer (5027); cap it at 500 and
+    # the growth cannot be matched at all.
+    free = {"max_shift": (0.01, 1.0), "half_sinking": (100.0, 500.0)}
+    with pytest.warns(PoorFitWarning, match="growth missed by 98.3% of its observed value") as rec:
+        fit = calibrate(LUZHOU, LUZHOU_MOMENTS, LUZHOU_DATA, free)
+    assert rec[0].message.moments == ("growth",)
+    assert rec[0].message.at_bounds == ("half_sinking",)
+    assert not fit.success and fit.converged
+    assert fit.at_bounds == ("half_sinking",)
+    assert fit.message.startswith("poor fit: growth missed")
+    assert "half_sinking = 500 is at its upper bound 500" in fit.message
+    assert abs(fit.residuals["growth"]) > 0.9 * 0.098  # "missed by most of its value"
+
+
+def test_an_estimate_on_its_bound_with_a_good_fit_is_reported_but_successful():
+    free = {"max_shift": (0.01, 1.0), "half_sinking": (100.0, 5027.080566)}
+    fit = calibrate(LUZHOU, LUZHOU_MOMENTS, LUZHOU_DATA, free)  # no warning: filterwarnings=error
+    assert fit.success and fit.at_bounds == ("half_sinking",)
+    assert "is at its upper bound" in fit.message
+    assert calibrate(TRUTH, {"r": down_referrals}, {"r": down_referrals(TRUTH)},
+                     {"max_shift": (0.05, 1.0)}).at_bounds == ()  # fmt: skip
+
+
+def test_residual_tolerance_sets_what_counts_as_a_miss():
+    moments = {"referrals": down_referrals}
+    data = {"referrals": 1.1 * down_referrals(TRUTH)}  # 10% above what max_shift ≤ 0.4 allows
+    free = {"max_shift": (0.05, 0.4)}
+    with pytest.warns(PoorFitWarning, match="referrals missed by 9.1%"):
+        assert not calibrate(TRUTH, moments, data, free).success
+    assert calibrate(TRUTH, moments, data, free, residual_tolerance=0.1).success
+    assert calibrate(TRUTH, moments, data, free, residual_tolerance=None).success
+    with pytest.raises(ValueError, match=r"residual_tolerance must be finite and ≥ 0 .* got -1"):
+        calibrate(TRUTH, moments, data, free, residual_tolerance=-1)

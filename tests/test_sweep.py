@@ -1,3 +1,6 @@
+import sys
+import time
+
 import numpy as np
 import pytest
 
@@ -10,6 +13,7 @@ from compensation import (
     threshold_subsidy,
     tornado,
 )
+from compensation.exceptions import SweepError
 
 GRID = {"price": np.linspace(-0.1, 0.3, 7), "subsidy": np.linspace(0, 0.4, 5)}
 
@@ -40,16 +44,21 @@ def test_point_by_point_backends_agree(backend):
     assert (r.values == expected).all()
 
 
-def test_dask_backend_on_a_real_local_cluster():
+@pytest.fixture(scope="module")
+def dask_client():
     distributed = pytest.importorskip("dask.distributed")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        r = sweep(count_equilibria, GRID, backend="dask", client=client)
-        assert len(client.scheduler_info()["workers"]) == 2
+        yield client
+
+
+def test_dask_backend_on_a_real_local_cluster(dask_client):
+    r = sweep(count_equilibria, GRID, backend="dask", client=dask_client)
+    assert len(dask_client.scheduler_info()["workers"]) == 2
     ref = sweep(count_equilibria, GRID, backend="numpy")
     assert (r.values == ref.values).all()
 
@@ -99,3 +108,173 @@ def test_fallback_is_recorded_and_can_be_refused():
     assert sweep(threshold_subsidy, {"price": [0.0]}, vectorised=False).values.tolist() == [
         pytest.approx(0.214)
     ]
+
+
+# ----- failures, timeouts, memory and shapes (issues: hanging points, huge grids, MemoryError
+# fallback, reductions broadcast to the grid) -----------------------------------------------
+HANG = {"price": np.linspace(0.0, 0.2, 5), "subsidy": [0.0, 0.1]}
+
+
+def scalar_threshold(p):
+    return float(threshold_subsidy(p))
+
+
+def hang_above(p, limit=0.12, seconds=60.0):  # one hanging point (price 0.15, 0.2)
+    if p.price > limit:
+        time.sleep(seconds)
+    return scalar_threshold(p)
+
+
+def hang_briefly(p):  # short enough that the cancelled dask task frees its thread soon
+    return hang_above(p, seconds=2.0)
+
+
+def fail_above(p):
+    if p.price > 0.12:
+        raise ZeroDivisionError("no data here")
+    return scalar_threshold(p)
+
+
+def _check_partial(err, values_done_before):
+    reference = sweep(scalar_threshold, HANG, vectorised=False).values
+    done = err.completed
+    assert done.shape == (5, 2) and done[:values_done_before].all() and not done[3, 0]
+    assert np.array_equal(err.partial.values[done], reference[done])
+    assert np.isnan(err.partial.values[~done]).all()
+
+
+def test_hanging_point_times_out_naming_it_and_keeping_results():
+    t0 = time.perf_counter()
+    with pytest.raises(SweepError, match=r"did not finish within timeout=1 s at price=0\.15") as e:
+        sweep(hang_above, HANG, backend="processes", workers=2, timeout=1)
+    assert time.perf_counter() - t0 < 20  # not the 60 s of the hanging point
+    assert e.value.timed_out and e.value.point == pytest.approx({"price": 0.15, "subsidy": 0.0})
+    assert e.value.index == (3, 0)
+    _check_partial(e.value, 3)
+
+
+def test_dask_timeout_and_failure_name_the_point(dask_client):
+    with pytest.raises(SweepError, match="timeout=0.5 s at price=0.15") as e:
+        sweep(hang_briefly, HANG, backend="dask", client=dask_client, timeout=0.5)
+    _check_partial(e.value, 3)
+    with pytest.raises(SweepError, match="failed at price=0.15, subsidy=0 .* no data") as e:
+        sweep(fail_above, HANG, backend="dask", client=dask_client)
+    assert isinstance(e.value.__cause__, ZeroDivisionError)
+    _check_partial(e.value, 3)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "processes"])
+def test_failing_point_is_named_and_finished_results_kept(backend):
+    with pytest.raises(SweepError, match=r"fn failed at price=0\.15, subsidy=0 \(grid index") as e:
+        sweep(fail_above, HANG, backend=backend, workers=2, chunk_size=3)
+    assert not e.value.timed_out and e.value.index == (3, 0)
+    assert isinstance(e.value.__cause__, ZeroDivisionError)
+    _check_partial(e.value, 3)
+
+
+def test_timeout_options_are_checked():
+    with pytest.raises(ValueError, match=r"timeout must be finite and > 0 \(seconds\); got -1"):
+        sweep(scalar_threshold, HANG, backend="processes", timeout=-1)
+    with pytest.raises(ValueError, match="timeout needs backend='processes' or 'dask'"):
+        sweep(scalar_threshold, HANG, timeout=5)
+    with pytest.raises(TypeError, match="fn must pickle for backend='processes'"):
+        sweep(lambda p: 1.0, HANG, backend="processes")
+    with pytest.raises(ValueError, match=r"chunk_size must be a whole number ≥ 1 \(points\)"):
+        sweep(scalar_threshold, HANG, chunk_size=0)
+
+
+def test_huge_grid_is_refused_before_anything_is_allocated():
+    huge = np.broadcast_to(0.1, (10**9,))  # a view: the test itself allocates nothing
+    with pytest.raises(
+        ValueError, match=r"1,000,000,000 points, whose results need about 7\.5 GiB"
+    ):
+        sweep(threshold_subsidy, {"price": huge})
+    with pytest.raises(ValueError, match=r"over max_bytes = 1\.0 KiB"):
+        sweep(threshold_subsidy, {"price": np.linspace(0, 0.2, 200)}, max_bytes=1024)
+    # Array-valued outputs: refused once the first chunk shows their size.
+    with pytest.raises(ValueError, match=r"need 7\.6 MiB \(10,000 points × 100 value\(s\)"):
+        sweep(
+            lambda p: np.zeros((*np.shape(p.price), 100)),
+            {"price": np.linspace(0, 0.2, 10_000)},
+            max_bytes=2**20,
+        )
+
+
+def test_memory_error_propagates_instead_of_falling_back():
+    def greedy(p):
+        if np.ndim(p.price):
+            raise MemoryError
+        return scalar_threshold(p)
+
+    with pytest.raises(MemoryError, match="pass a smaller chunk_size"):
+        sweep(greedy, HANG)
+    # Point by point a MemoryError is not a failed point either: it names the point.
+    with pytest.raises(MemoryError, match="ran out of memory at price=0"):
+        sweep(lambda p: (_ for _ in ()).throw(MemoryError()), HANG, vectorised=False)
+
+
+def test_vectorised_chunks_bound_the_points_per_call_and_agree():
+    seen = []
+
+    def recording(p):
+        seen.append(int(np.prod(p.shape)))
+        return threshold_subsidy(p)
+
+    grid = {
+        "price": np.linspace(-0.1, 0.3, 7),
+        "subsidy": np.linspace(0, 0.4, 5),
+        "brand_benefit": [0.0, 0.03, 0.05],
+    }
+    whole = sweep(threshold_subsidy, grid)
+    for size in (1, 4, 7, 16, 40, 105):
+        seen.clear()
+        r = sweep(recording, grid, chunk_size=size)
+        assert r.vectorised and max(seen) <= size and sum(seen) == 105
+        assert np.array_equal(r.values, whole.values)
+
+
+def test_a_reduction_is_an_error_not_a_broadcast():
+    # The report: np.mean of the thresholds was copied to every grid point.
+    with pytest.raises(ValueError, match=r"fn returned shape \(\) for a grid of shape \(3,\)"):
+        sweep(lambda p: np.mean(threshold_subsidy(p)), {"price": [0, 0.05, 0.1]})
+    with pytest.raises(ValueError, match=r"shape \(2,\) for a grid of shape \(2, 3\)"):
+        sweep(
+            lambda p: threshold_subsidy(p).max(axis=1),
+            {"price": [0, 0.05], "subsidy": [0.0, 0.1, 0.2]},
+            vectorised=True,
+        )
+    # Point by point the same function is fine: each call sees one point.
+    r = sweep(lambda p: np.mean(threshold_subsidy(p)), {"price": [0, 0.05, 0.1]}, vectorised=False)
+    assert r.values.round(3).tolist() == [0.214, 0.164, np.inf]
+
+
+def test_an_output_that_ignores_a_swept_parameter_still_broadcasts():
+    # best_sinking does not depend on social_benefit and returns one number per price only.
+    from compensation import best_sinking
+
+    grid = {"social_benefit": [0.1, 0.2, 0.3], "leader_margin": [0.003, 0.005]}
+    r = sweep(best_sinking, grid)
+    point = sweep(lambda p: float(best_sinking(p)), grid, vectorised=False)
+    assert r.values.shape == (3, 2) and np.array_equal(r.values, point.values)
+    assert sweep(lambda p: 1.0, {"price": [0.0, 0.1]}).values.tolist() == [1.0, 1.0]
+
+
+def test_to_frame_names_the_real_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas now raises ImportError
+    r = sweep(threshold_subsidy, {"price": [0.0]})
+    with pytest.raises(ImportError, match=r"pip install 'compensation\[frame\]'"):
+        r.to_frame()
+
+
+def test_a_failure_in_a_later_vectorised_chunk_names_the_chunk_and_keeps_earlier_ones():
+    def picky(p):
+        if np.any(p.price > 0.12):
+            raise ZeroDivisionError("no data here")
+        return threshold_subsidy(p)
+
+    # Chunks of at most 4 points are pairs of rows: prices (0, 0.05), (0.1, 0.15), (0.2).
+    match = r"on the chunk of 4 points from price=0\.1, .* to price=0\.15, subsidy=0\.1: Zero"
+    with pytest.raises(SweepError, match=match) as e:
+        sweep(picky, HANG, chunk_size=4)
+    assert e.value.completed.sum() == 4 and e.value.partial.vectorised
+    _check_partial(e.value, 2)
