@@ -209,7 +209,11 @@ def lower_hull(f: Fn, intervals: Sequence[tuple[float, float]], points: int = 40
     s = np.concatenate(grids)
     own = np.concatenate(owner)
     vals = f(s)
-    idx = _chain(s, vals)
+    chords = np.diff(vals) / np.maximum(np.diff(s), 1e-300)
+    # Already convex as sampled (the usual case): every point is on the hull, and the O(N)
+    # check saves the Python loop of the chain.
+    convex = len(s) < 3 or bool(np.all(np.diff(chords) >= 0))
+    idx = list(range(len(s))) if convex else _chain(s, vals)
     groups: list[list[int]] = [[idx[0]]]
     for a, b in itertools.pairwise(idx):
         if b == a + 1 and own[a] == own[b]:
