@@ -509,7 +509,8 @@ def _report(
     margin = _participation_margin(q, s)
     # Certificate: the leader's best response computed afresh, and primary care's gain from
     # the best price (primary-led) or from switching to passive.
-    best = _numeric(q)
+    # The linear flow's closed form is its exact global response; a grid for 10⁷ points is not.
+    best = _closed_form(q) if p.flow == "linear" else _numeric(q)
     o_l = _objectives(q, s, np.asarray(1.0))[0]
     leader_regret = np.where(act, np.maximum(_objectives(q, best, np.asarray(1.0))[0] - o_l, 0), 0)
     primary_regret = np.where(act, np.maximum(-margin, 0.0), 0.0)
