@@ -92,7 +92,7 @@ b = -g.v[1:-1]
 eq = np.hstack([np.ones((1, n)), np.zeros((1, 1))])
 c = np.zeros(n + 1)
 c[-1] = 1
-from compensation import _lp  # noqa: E402
+from compensation.solvers import _lp  # noqa: E402
 
 r1, t1 = timed(
     lambda: _lp.solve(c, A, b, eq, np.array([g.grand]), [(None, None)] * (n + 1), "highs")

@@ -1,16 +1,20 @@
 """compensation: game theory and optimisation for compensation inside medical consortia.
 
-Layers, imports pointing one way: domain model (:mod:`~compensation.parameters`,
-:mod:`~compensation.flow`, :mod:`~compensation.payoffs`) → game builders
-(:mod:`~compensation.games`) → generic solvers (:mod:`~compensation.equilibria`,
-:mod:`~compensation.evolution`) → policy design (:mod:`~compensation.thresholds`,
-:mod:`~compensation.response`, :mod:`~compensation.stackelberg`,
-:mod:`~compensation.coopetition`) → presentation (:mod:`compensation.plotting`, not imported
-here so that ``import compensation`` never imports matplotlib).
+Layers, imports pointing down this list and never in a circle (docs/architecture.rst):
+
+* :mod:`compensation.model` and :mod:`compensation.solvers` (siblings): parameters, patient
+  flows, payoffs and the leader's problem; generic bimatrix, replicator and TU-game solvers
+  that never see :class:`~compensation.Parameters`;
+* :mod:`compensation.games`: builders from the model to solver inputs;
+* :mod:`compensation.bundled` and :mod:`compensation.analysis` (siblings): settlement,
+  contracts, scores and surplus split; calibration, sweeps and sensitivity;
+* :mod:`compensation.policy`: thresholds, best responses, subsidy design, co-opetition and
+  the consortium's coalition values;
+* presentation: :mod:`compensation.cli` and :mod:`compensation.plotting` (the latter not
+  imported here, so that ``import compensation`` never imports matplotlib).
 """
 
-from .allocation import Allocation, split_surplus
-from .calibration import (
+from .analysis.calibration import (
     CalibrationResult,
     calibrate,
     down_referrals,
@@ -18,8 +22,45 @@ from .calibration import (
     primary_share,
     referral_growth,
 )
-from .contracts import ContractCashFlows, ContractSchedule
-from .cooperative import (
+from .analysis.sensitivity import TornadoBar, elasticities, tornado
+from .analysis.sweep import SweepResult, sweep
+from .bundled.allocation import Allocation, split_surplus
+from .bundled.contracts import ContractCashFlows, ContractSchedule
+from .bundled.scores import PerformanceScores, performance_scores
+from .bundled.settlement import Settlement, SettlementRule, capitation_budget, settle
+from .exceptions import (
+    ConvergenceError,
+    InfeasibleError,
+    NotIdentifiedWarning,
+    PoorFitWarning,
+    SweepError,
+)
+from .games import (
+    Advantages,
+    advantages,
+    evolutionary_game,
+    grid_game,
+    sinking_game,
+    sinking_matrices,
+    tripartite_game,
+)
+from .model.flow import logit_intercept_for, price_gap, shift_share, shifted_visits
+from .model.parameters import Parameters
+from .model.payoffs import Payoffs, objectives, payoffs, sinking_cost
+from .policy.consortium import coalition_values
+from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
+from .policy.response import best_sinking
+from .policy.stackelberg import SubsidyDesign, optimal_subsidy
+from .policy.thresholds import (
+    PriceInterval,
+    SplitWindow,
+    acceptable_prices,
+    subsidy_split_window,
+    threshold_price,
+    threshold_subsidy,
+)
+from .solvers.basins import BasinShares, basin_shares
+from .solvers.cooperative import (
     LeastCore,
     ShapleyValue,
     TUGame,
@@ -32,52 +73,15 @@ from .cooperative import (
     proportional,
     shapley_value,
 )
-from .coopetition import CoopetitionResult, coopetition_equilibrium
-from .equilibria import Equilibria, TwoByTwoSolution, nash_equilibria, regret, solve_2x2
-from .evolution import (
-    BasinShares,
+from .solvers.equilibria import Equilibria, TwoByTwoSolution, nash_equilibria, regret, solve_2x2
+from .solvers.replicator import (
     RestPoint,
     RestPoints,
     Stability,
-    ThreePopulationGame,
-    basin_shares,
     replicator_rest_points,
     simulate_replicator,
 )
-from .exceptions import (
-    ConvergenceError,
-    InfeasibleError,
-    NotIdentifiedWarning,
-    PoorFitWarning,
-    SweepError,
-)
-from .flow import logit_intercept_for, price_gap, shift_share, shifted_visits
-from .games import (
-    Advantages,
-    advantages,
-    coalition_values,
-    evolutionary_game,
-    grid_game,
-    sinking_game,
-    sinking_matrices,
-    tripartite_game,
-)
-from .parameters import Parameters
-from .payoffs import Payoffs, objectives, payoffs, sinking_cost
-from .response import best_sinking
-from .scores import PerformanceScores, performance_scores
-from .sensitivity import TornadoBar, elasticities, tornado
-from .settlement import Settlement, SettlementRule, capitation_budget, settle
-from .stackelberg import SubsidyDesign, optimal_subsidy
-from .sweep import SweepResult, sweep
-from .thresholds import (
-    PriceInterval,
-    SplitWindow,
-    acceptable_prices,
-    subsidy_split_window,
-    threshold_price,
-    threshold_subsidy,
-)
+from .solvers.tripartite import ThreePopulationGame
 
 __version__ = "0.1.0"
 

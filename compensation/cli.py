@@ -29,16 +29,24 @@ from typing import IO, Any, NoReturn
 
 import numpy as np
 
-from .calibration import calibrate, down_referrals, primary_share, referral_growth
-from .equilibria import nash_equilibria, solve_2x2
+from .analysis.calibration import calibrate, down_referrals, primary_share, referral_growth
+from .analysis.grid import (
+    VECTOR_CHUNK,
+    axis_arrays,
+    blocks,
+    conform,
+    format_size,
+    grid_axes,
+    validate_grid,
+)
 from .exceptions import InfeasibleError, SweepError
 from .games import sinking_game, sinking_matrices
-from .parameters import Parameters
-from .payoffs import payoffs
-from .response import best_sinking
-from .stackelberg import optimal_subsidy
-from .sweep import VECTOR_CHUNK, _axes, _blocks, _conform, _shaped, _size, _validate
-from .thresholds import acceptable_prices, threshold_price, threshold_subsidy
+from .model.parameters import Parameters
+from .model.payoffs import payoffs
+from .policy.response import best_sinking
+from .policy.stackelberg import optimal_subsidy
+from .policy.thresholds import acceptable_prices, threshold_price, threshold_subsidy
+from .solvers.equilibria import nash_equilibria, solve_2x2
 
 __all__ = ["main"]
 
@@ -220,7 +228,8 @@ def _check_size(specs: list[tuple[str, float, float, int]], columns: int, args: 
     product = " × ".join(f"{n:,}" for *_, n in specs) + " = " if len(specs) > 1 else ""
     detail = (
         f"{product}{rows:,} rows; the CSV would take about "
-        f"{_size(csv_bytes)} (and {_size(8 * rows)} of memory per column if held at once)"
+        f"{format_size(csv_bytes)} (and {format_size(8 * rows)} of memory per column if held "
+        "at once)"
     )
     if rows > args.max_rows:
         raise UserError(
@@ -232,7 +241,7 @@ def _check_size(specs: list[tuple[str, float, float, int]], columns: int, args: 
         free = shutil.disk_usage(directory).free
         if csv_bytes > free:
             raise UserError(
-                f"not enough disk space: {detail}, but {directory} has {_size(free)} free"
+                f"not enough disk space: {detail}, but {directory} has {format_size(free)} free"
             )
     return rows
 
@@ -249,8 +258,8 @@ def _cmd_sweep(args: argparse.Namespace) -> None:
     if unknown:
         raise UserError(f"unknown --output {unknown[0]!r}; choose from {', '.join(OUTPUTS)}")
     rows = _check_size(specs, len(specs) + len(cols), args)
-    axes = _axes({name: np.linspace(lo, hi, n) for name, lo, hi, n in specs}, base)
-    _validate(base, axes)
+    axes = grid_axes({name: np.linspace(lo, hi, n) for name, lo, hi, n in specs}, base)
+    validate_grid(base, axes)
     shape = tuple(a.size for a in axes.values())
     bar = None
     if args.progress:
@@ -263,14 +272,12 @@ def _cmd_sweep(args: argparse.Namespace) -> None:
             writer = csv.writer(fh)
             writer.writerow([*axes, *cols])
             # Block by block, so memory stays bounded however many rows the file gets.
-            for block in _blocks(shape, VECTOR_CHUNK):
-                p = base.replace(**_shaped(axes, block))
+            for block in blocks(shape, VECTOR_CHUNK):
+                p = base.replace(**axis_arrays(axes, block))
                 coords = np.meshgrid(*(a[s] for a, s in zip(axes.values(), block)), indexing="ij")
                 columns = [c.ravel() for c in coords]
                 for c in cols:
-                    value = _conform(
-                        np.asarray(OUTPUTS[c](p)), OUTPUTS[c], base, axes, shape, block
-                    )
+                    value = conform(np.asarray(OUTPUTS[c](p)), OUTPUTS[c], base, axes, shape, block)
                     columns.append(np.broadcast_to(value, coords[0].shape).ravel())
                 text = [[f"{v:.10g}" for v in col.tolist()] for col in columns]
                 writer.writerows(zip(*text))

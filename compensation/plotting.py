@@ -11,13 +11,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._optional import require
-from .evolution import (
-    Stability,
-    ThreePopulationGame,
-    _advantages,
-    basin_shares,
-    replicator_rest_points,
-)
+from .solvers.basins import basin_shares
+from .solvers.replicator import Stability, _advantages, replicator_rest_points
+from .solvers.tripartite import ThreePopulationGame
 
 __all__ = ["basin_map", "phase_portrait", "tornado_chart", "trajectories3"]
 

@@ -8,7 +8,7 @@ reached by an equilibrium, so the library's design must never be worse.
 
 import numpy as np
 
-from compensation.payoffs import _objectives, _payoffs
+from compensation.model.payoffs import _objectives, _payoffs
 
 
 def _obj(q, x, e=1.0):
@@ -35,7 +35,7 @@ def leader_response(q, s_max, n_s=1201):
 
 
 def _expand(q):
-    from compensation.parameters import FIELDS
+    from compensation.model.parameters import FIELDS
 
     return {n: np.asarray(getattr(q, n))[..., None] for n in FIELDS if np.ndim(getattr(q, n))}
 

@@ -13,9 +13,7 @@ from compensation import (
     InfeasibleError,
     Parameters,
     TUGame,
-    _lp,
     coalition_values,
-    cooperative,
     core_is_empty,
     egalitarian,
     in_core,
@@ -25,7 +23,8 @@ from compensation import (
     proportional,
     shapley_value,
 )
-from compensation.cooperative import ConvergenceError
+from compensation.solvers import _lp, cooperative
+from compensation.solvers.cooperative import ConvergenceError
 
 coopgame = pytest.importorskip("coopgame")
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from compensation import Parameters, coopetition_equilibrium
-from compensation.payoffs import payoffs
+from compensation.model.payoffs import payoffs
 
 KW = dict(city_enrollees=1e6, enrollee_margin=0.002, quality_weight=0.8)
 

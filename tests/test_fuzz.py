@@ -29,7 +29,7 @@ from compensation import (
     threshold_price,
     threshold_subsidy,
 )
-from compensation.parameters import FIELDS
+from compensation.model.parameters import FIELDS
 
 LIMIT = 20  # seconds for any single call
 

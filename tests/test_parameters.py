@@ -14,7 +14,7 @@ from compensation import (
     threshold_price,
     threshold_subsidy,
 )
-from compensation.parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE
+from compensation.model.parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE
 
 MODEL_DEFAULTS = {  # MODEL.md §2, verbatim
     "visits": 200000,

@@ -13,7 +13,7 @@ from compensation import (
     shifted_visits,
     sinking_cost,
 )
-from compensation.flow import _shift_slope
+from compensation.model.flow import _shift_slope
 
 from .strategies import parameters
 

@@ -69,7 +69,7 @@ def test_numeric_picks_the_better_of_two_near_equal_local_maxima():
     # Saturating flow, strong siphon: the objective has local maxima at 0 and at s2. Set the
     # gain a hair above the bridge slope so s2 wins by about 1e-5 万元 -- less than the grid's
     # error at s2, so refining only the best grid cell picked s = 0.
-    from compensation.leader import leader_hull
+    from compensation.model.leader import leader_hull
 
     p = Parameters(flow="saturating", leader_margin=0.01)
     first, second = leader_hull(p)[:2]
@@ -80,7 +80,7 @@ def test_numeric_picks_the_better_of_two_near_equal_local_maxima():
 
 
 def test_numeric_memory_is_chunked_and_results_do_not_depend_on_chunking(monkeypatch):
-    import compensation.response as response
+    import compensation.policy.response as response
 
     p = Parameters(flow="logit", subsidy=np.linspace(0.0, 0.4, 37), price=[[0.0], [0.1]])
     whole = best_sinking(p, method="numeric")

@@ -4,9 +4,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compensation import Parameters, best_sinking, optimal_subsidy, payoffs
-from compensation.leader import leader_hull
-from compensation.payoffs import _objectives
-from compensation.stackelberg import _primary_price
+from compensation.model.leader import leader_hull
+from compensation.model.payoffs import _objectives
+from compensation.policy.stackelberg import _primary_price
 
 from ._brute import brute_design
 from .strategies import parameters

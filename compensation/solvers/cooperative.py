@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import check_choice, check_tol
+from ..exceptions import ConvergenceError, InfeasibleError
 from . import _lp
-from ._validation import check_choice, check_tol
-from .exceptions import ConvergenceError, InfeasibleError
 
 __all__ = [
     "MAX_ROUNDS",

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from . import _lp
-from ._validation import check_choice, check_domain
-from .cooperative import TUGame
-from .exceptions import InfeasibleError
+from .._validation import check_choice, check_domain
+from ..exceptions import InfeasibleError
+from ..solvers import _lp
+from ..solvers.cooperative import TUGame
 
 __all__ = ["Allocation", "split_surplus"]
 

@@ -21,8 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 
-from ._validation import check_choice, check_domain
-from .leader import (
+from .._validation import check_choice, check_domain
+from ..model.leader import (
     effort_curvature,
     effort_slope,
     gain_per_day,
@@ -33,9 +33,9 @@ from .leader import (
     primary_slope,
     support_slopes,
 )
-from .parameters import FIELDS, Parameters, _unchecked
-from .payoffs import _objectives, _payoffs
-from .response import _closed_form, _numeric
+from ..model.parameters import FIELDS, Parameters, _unchecked
+from ..model.payoffs import _objectives, _payoffs
+from .response import closed_form_sinking, numeric_sinking
 
 __all__ = ["SubsidyDesign", "optimal_subsidy"]
 
@@ -166,7 +166,7 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
     # the leader's global response is recomputed to make sure.
     valid = (s > 0) & (s < p.max_sinking) & (cap >= p.max_sinking) & np.isfinite(w)
     w_safe = np.where(np.isfinite(w), w, 0.0)
-    s_check = _closed_form(_unchecked(p, subsidy=g, price=w_safe))
+    s_check = closed_form_sinking(_unchecked(p, subsidy=g, price=w_safe))
     valid &= np.isclose(s_check, s, rtol=1e-9, atol=1e-9 * p.max_sinking)
     return np.asarray(g), np.asarray(w_safe), np.asarray(valid)
 
@@ -454,7 +454,7 @@ def optimal_subsidy(
     if method != "numeric" and p.flow == "linear":
         g_c, w_c, valid_c = _closed(p, alliance_eff, budget)
         q = _unchecked(p, subsidy=g_c, price=w_c)
-        s_c = _closed_form(q)
+        s_c = closed_form_sinking(q)
         # The closed form knows nothing of participation or the status quo: keep it only where
         # primary care is willing to be active and welfare is not below doing nothing.
         valid = np.broadcast_to(
@@ -510,7 +510,7 @@ def _report(
     # Certificate: the leader's best response computed afresh, and primary care's gain from
     # the best price (primary-led) or from switching to passive.
     # The linear flow's closed form is its exact global response; a grid for 10⁷ points is not.
-    best = _closed_form(q) if p.flow == "linear" else _numeric(q)
+    best = closed_form_sinking(q) if p.flow == "linear" else numeric_sinking(q)
     o_l = _objectives(q, s, np.asarray(1.0))[0]
     leader_regret = np.where(act, np.maximum(_objectives(q, best, np.asarray(1.0))[0] - o_l, 0), 0)
     primary_regret = np.where(act, np.maximum(-margin, 0.0), 0.0)

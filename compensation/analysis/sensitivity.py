@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import suggest
-from .parameters import FIELDS, Parameters
+from .._validation import suggest
+from ..model.parameters import FIELDS, Parameters
 
 __all__ = ["TornadoBar", "elasticities", "tornado"]
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import check_choice
-from .leader import flow_cap, gain_per_day, leader_slope, net_loss
-from .parameters import FIELDS, Parameters, _unchecked
-from .payoffs import _objectives
+from .._validation import check_choice
+from ..model.leader import flow_cap, gain_per_day, leader_slope, net_loss
+from ..model.parameters import FIELDS, Parameters, _unchecked
+from ..model.payoffs import _objectives
 
 __all__ = ["best_sinking"]
 
@@ -27,7 +27,7 @@ CHUNK_CELLS = 1 << 21  # grid cells evaluated at once: about 16 MB a temporary a
 _net_loss, _gain_per_day, _leader_slope = net_loss, gain_per_day, leader_slope
 
 
-def _closed_form(p: Parameters) -> NDArray[np.float64]:
+def closed_form_sinking(p: Parameters) -> NDArray[np.float64]:
     mu, b = net_loss(p), gain_per_day(p)
     slope = p.common_share * p.visits * p.shift_rate
     kink = np.minimum(flow_cap(p), p.max_sinking)
@@ -59,7 +59,7 @@ def _take(p: Parameters, sl: slice) -> Parameters:
     )
 
 
-def _numeric(p: Parameters, grid_size: int = GRID) -> NDArray[np.float64]:
+def numeric_sinking(p: Parameters, grid_size: int = GRID) -> NDArray[np.float64]:
     shape = p.shape
     n = int(np.prod(shape, dtype=np.int64))
     flat = _flat(p, n)
@@ -150,5 +150,5 @@ def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
     if method == "closed-form" and p.flow != "linear":
         raise ValueError(f"method='closed-form' needs flow='linear'; got flow={p.flow!r}")
     if method == "numeric" or (method == "auto" and p.flow != "linear"):
-        return _numeric(p)
-    return _closed_form(p)
+        return numeric_sinking(p)
+    return closed_form_sinking(p)

@@ -16,11 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
 
-from ._optional import require
-from ._validation import suggest
-from .exceptions import NotIdentifiedWarning, PoorFitWarning
-from .flow import _shift, price_gap
-from .parameters import FIELDS, Parameters
+from .._optional import require
+from .._validation import suggest
+from ..exceptions import NotIdentifiedWarning, PoorFitWarning
+from ..model.flow import _shift, price_gap
+from ..model.parameters import FIELDS, Parameters
 
 __all__ = [
     "CalibrationResult",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_domain
+from .._validation import check_domain
 
 __all__ = ["ContractCashFlows", "ContractSchedule"]
 

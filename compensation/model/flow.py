@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_domain
+from .._validation import check_domain
 from .parameters import Parameters
 
 __all__ = ["logit_intercept_for", "price_gap", "shift_share", "shifted_visits"]

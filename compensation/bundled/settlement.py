@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_domain, domain_error
+from .._validation import check_domain, domain_error
 
 __all__ = ["Settlement", "SettlementRule", "capitation_budget", "settle"]
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import as_float, check_choice, domain_error, suggest
+from .._validation import as_float, check_choice, domain_error, suggest
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -566,3 +566,20 @@ def _unchecked(p: Parameters, **changes: Any) -> Parameters:
     for name in _NAMES:
         object.__setattr__(q, name, changes.get(name, getattr(p, name)))
     return q
+
+
+def expand(p: Parameters, k: int) -> Parameters:
+    """View of ``p`` whose array fields gain ``k`` trailing axes, to broadcast with grids."""
+    changes = {
+        n: np.asarray(getattr(p, n))[(...,) + (None,) * k] for n in FIELDS if np.ndim(getattr(p, n))
+    }
+    return _unchecked(p, **changes)
+
+
+def require_scalar(p: Parameters, what: str) -> None:
+    """Raise ValueError unless ``p`` is one point (no array fields); ``what`` names the caller."""
+    if p.shape != ():
+        raise ValueError(
+            f"{what} needs scalar parameters; got array fields of shape {p.shape} "
+            "(use sinking_matrices and solve_2x2 for sweeps)"
+        )

@@ -20,11 +20,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_domain
-from .flow import _shift_slope
-from .games import _scalar
-from .parameters import Parameters
-from .payoffs import _payoffs
+from .._validation import check_domain
+from ..model.flow import _shift_slope
+from ..model.parameters import Parameters, require_scalar
+from ..model.payoffs import _payoffs
 
 __all__ = ["CoopetitionResult", "coopetition_equilibrium"]
 
@@ -142,7 +141,7 @@ def coopetition_equilibrium(
     if len(ps) < 2:
         raise ValueError(f"consortia must hold at least 2 parameter sets; got {len(ps)}")
     for p in ps:
-        _scalar(p, "coopetition_equilibrium")
+        require_scalar(p, "coopetition_equilibrium")
     n_city = float(check_domain("city_enrollees", city_enrollees, "positive", "enrollees"))
     m_e = float(check_domain("enrollee_margin", enrollee_margin, "nonneg", "万元/enrollee"))
     b_q = float(check_domain("quality_weight", quality_weight, "nonneg"))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import check_choice
+from .._validation import check_choice
 
 SOLVERS = ("auto", "highs", "pulp-highs", "pulp-cbc")
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validation import check_domain
-from .games import _scalar, advantages, tripartite_game
-from .parameters import Parameters, _unchecked
+from .._validation import check_domain
+from ..games import advantages, tripartite_game
+from ..model.parameters import Parameters, _unchecked, require_scalar
 
 __all__ = [
     "PriceInterval",
@@ -235,7 +235,7 @@ def subsidy_split_window(
     >>> round(w.low, 4), round(w.high, 4), w.contains(0.5), w.contains(0.3)
     (0.615, 1.0, False, False)
     """
-    _scalar(p, "subsidy_split_window")
+    require_scalar(p, "subsidy_split_window")
     s = float(check_domain("budget", budget, "positive", "万元/yr"))
     # Advantages at full cooperation without the subsidy; each yuan of the budget then adds
     # one-for-one to the side that receives it and costs the government one.

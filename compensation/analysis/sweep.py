@@ -23,19 +23,28 @@ from typing import Any, NamedTuple, NoReturn
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._optional import require
-from ._validation import check_choice, suggest
-from .exceptions import SweepError
-from .parameters import FIELDS, Parameters
+from .._optional import require
+from .._validation import check_choice
+from ..exceptions import SweepError
+from ..model.parameters import Parameters
+from .grid import (
+    VECTOR_CHUNK,
+    axis_arrays,
+    blocks,
+    conform,
+    describe_point,
+    format_size,
+    grid_axes,
+    point_at,
+    too_large,
+    validate_grid,
+)
 
 __all__ = ["SweepResult", "sweep"]
 
 BACKENDS = ("numpy", "processes", "dask")
 #: Default limit on the memory of the result array, in bytes (2 GiB).
 MAX_BYTES = 2**31
-#: Points per vectorised call. Library functions hold a few dozen grid-sized temporaries, so
-#: 2**20 points keep them to a few hundred MiB however large the grid.
-VECTOR_CHUNK = 2**20
 
 Failure = tuple[int | None, BaseException]
 
@@ -95,184 +104,6 @@ class SweepResult:
 
 
 # ----- grid helpers ---------------------------------------------------------------------------
-def _size(nbytes: float) -> str:
-    """Human-readable size: 8053063680 → '7.5 GiB'."""
-    units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
-    power = 0
-    while nbytes >= 1024 and power < len(units) - 1:
-        nbytes /= 1024
-        power += 1
-    return f"{nbytes:.0f} bytes" if power == 0 else f"{nbytes:.1f} {units[power]}"
-
-
-def _axes(grid: Mapping[str, ArrayLike], base: Parameters) -> dict[str, NDArray[np.float64]]:
-    """Check the grid's names and shapes; values are checked by :func:`_validate`."""
-    if base.shape != ():
-        raise ValueError(f"base must be scalar parameters; got array fields of shape {base.shape}")
-    axes: dict[str, NDArray[np.float64]] = {}
-    for name, values in grid.items():
-        if name not in FIELDS:
-            raise ValueError(f"grid names unknown parameter {name!r}{suggest(name, FIELDS)}")
-        try:
-            arr = np.asarray(values, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"grid[{name!r}] must be real numbers; got {values!r}") from exc
-        if arr.ndim != 1 or arr.size == 0:
-            raise ValueError(f"grid[{name!r}] must be a non-empty 1-D array; got shape {arr.shape}")
-        axes[name] = arr
-    return axes
-
-
-def _validate(base: Parameters, axes: Mapping[str, NDArray[np.float64]]) -> None:
-    """Check every grid value once, naming bad ones (after the size check: this allocates)."""
-    base.replace(**_shaped(axes))
-
-
-def _too_large(shape: tuple[int, ...], max_bytes: float | None) -> str | None:
-    """Describe a grid whose float results would exceed ``max_bytes``, else None."""
-    n = math.prod(shape)
-    if max_bytes is None or 8 * n <= max_bytes:
-        return None
-    sizes = " × ".join(f"{s:,}" for s in shape)
-    return (
-        f"the grid has {n:,} points" + (f" ({sizes})" if len(shape) > 1 else "") + ", whose "
-        f"results need about {_size(8 * n)} (8 bytes a point), over max_bytes = "
-        f"{_size(max_bytes)}; use fewer points, split the grid into several sweeps, or raise "
-        "max_bytes"
-    )
-
-
-def _shaped(
-    axes: Mapping[str, NDArray[np.float64]], block: tuple[slice, ...] | None = None
-) -> dict[str, NDArray[np.float64]]:
-    """Axis ``i`` as an array of shape (1, …, n_i, …, 1): the grid by broadcasting, no copies."""
-    k = len(axes)
-    out = {}
-    for i, (name, arr) in enumerate(axes.items()):
-        part = arr if block is None else arr[block[i]]
-        out[name] = part.reshape((1,) * i + (-1,) + (1,) * (k - i - 1))
-    return out
-
-
-def _point(
-    axes: Mapping[str, NDArray[np.float64]], shape: tuple[int, ...], flat: int
-) -> tuple[tuple[int, ...], dict[str, float]]:
-    """Grid index and parameter values of the point at C-order position ``flat``."""
-    index = tuple(int(c) for c in np.unravel_index(flat, shape)) if shape else ()
-    return index, {n: float(a[c]) for (n, a), c in zip(axes.items(), index)}
-
-
-def _describe(point: Mapping[str, float]) -> str:
-    return ", ".join(f"{n}={v:.10g}" for n, v in point.items()) or "the base parameters"
-
-
-def _blocks(shape: tuple[int, ...], limit: int) -> Iterator[tuple[slice, ...]]:
-    """Cover the grid in C order by sub-grids of at most ``limit`` points.
-
-    A block fixes the leading axes to one index, takes a run of the next axis and all of the
-    later ones, so its points are contiguous in the flattened grid and blocks come in order.
-    """
-    k = len(shape)
-    split = 0
-    while split < k and math.prod(shape[split:]) > limit:
-        split += 1
-    if split == 0:
-        yield tuple(slice(0, n) for n in shape)
-        return
-    split -= 1
-    step = max(1, limit // math.prod(shape[split + 1 :]))
-    for outer in np.ndindex(*shape[:split]):
-        for start in range(0, shape[split], step):
-            yield (
-                *(slice(i, i + 1) for i in outer),
-                slice(start, min(start + step, shape[split])),
-                *(slice(0, n) for n in shape[split + 1 :]),
-            )
-
-
-def _short(x: NDArray[Any]) -> str:
-    return np.array2string(np.asarray(x), precision=6, threshold=6)
-
-
-def _same(a: NDArray[Any], b: NDArray[Any]) -> bool:
-    if a.shape != b.shape:
-        return False
-    try:
-        return bool(np.allclose(a, b, rtol=1e-9, atol=0.0, equal_nan=True))
-    except TypeError:  # non-numeric outputs
-        return bool(np.array_equal(a, b))
-
-
-def _spot_check(
-    fn: Callable[[Parameters], ArrayLike],
-    base: Parameters,
-    axes: Mapping[str, NDArray[np.float64]],
-    block: tuple[slice, ...],
-    full: NDArray[Any],
-) -> str:
-    """Compare broadcast values with ``fn`` at single points; describe the first mismatch."""
-    # An output smaller than the grid is either constant along some axes (fn ignores those
-    # parameters: broadcasting is right) or a reduction over points (np.mean: broadcasting
-    # copies one number everywhere). Corners and the middle tell the two apart.
-    sizes = tuple(s.stop - s.start for s in block)
-    picks = {tuple(0 for _ in sizes), tuple(n - 1 for n in sizes), tuple(n // 2 for n in sizes)}
-    for i in range(len(sizes)):
-        picks.add(tuple(n - 1 if j == i else 0 for j, n in enumerate(sizes)))
-    for local in sorted(picks):
-        point = {n: float(a[s.start + c]) for (n, a), s, c in zip(axes.items(), block, local)}
-        try:
-            alone = np.asarray(fn(base.replace(**point)))
-        except Exception as exc:
-            return (
-                f"; fn fails at the single point {_describe(point)} "
-                f"({type(exc).__name__}: {exc}), so the broadcast cannot be checked"
-            )
-        if not _same(alone, full[local]):
-            return (
-                f"; at {_describe(point)} fn alone gives {_short(alone)} but the broadcast "
-                f"value is {_short(full[local])}"
-            )
-    return ""
-
-
-def _conform(
-    out: NDArray[Any],
-    fn: Callable[[Parameters], ArrayLike],
-    base: Parameters,
-    axes: Mapping[str, NDArray[np.float64]],
-    shape: tuple[int, ...],
-    block: tuple[slice, ...],
-) -> NDArray[Any]:
-    """``out`` with the block's shape in front, or ``ValueError`` naming both shapes."""
-    sizes = tuple(s.stop - s.start for s in block)
-    k = len(sizes)
-    if out.shape[:k] == sizes:
-        return out
-    if out.ndim >= k:
-        fits = all(a in (1, b) for a, b in zip(out.shape, sizes))
-        trailing = out.shape[k:]
-    else:
-        try:
-            fits = np.broadcast_shapes(out.shape, sizes) == sizes
-        except ValueError:
-            fits = False
-        trailing = ()
-    problem = ""
-    if fits:
-        full = np.broadcast_to(out, sizes + trailing)
-        problem = _spot_check(fn, base, axes, block, full)
-        if not problem:
-            return full
-    where = "" if sizes == shape else f" (a chunk of the grid of shape {shape})"
-    raise ValueError(
-        f"fn returned shape {out.shape} for a grid of shape {sizes}{where}: it must return one "
-        f"value per grid point, shape {sizes} (followed by the output's own shape if that is "
-        f"an array){problem}. A reduction over its argument (np.mean, np.max, float(...)) "
-        "gives one number for all points: reduce the SweepResult's values instead, or pass "
-        "vectorised=False to evaluate point by point"
-    )
-
-
 class _Results:
     """Grid-shaped results filled by contiguous runs of points, allocated at the first run."""
 
@@ -288,17 +119,17 @@ class _Results:
             nbytes = self.n * math.prod(part.shape[1:]) * part.dtype.itemsize
             if self.max_bytes is not None and nbytes > self.max_bytes:
                 raise ValueError(
-                    f"the results need {_size(nbytes)} ({self.n:,} points × "
+                    f"the results need {format_size(nbytes)} ({self.n:,} points × "
                     f"{math.prod(part.shape[1:])} value(s) × {part.dtype.itemsize} bytes), over "
-                    f"max_bytes = {_size(self.max_bytes)}; use fewer points, split the grid "
+                    f"max_bytes = {format_size(self.max_bytes)}; use fewer points, split the grid "
                     "into several sweeps, or raise max_bytes"
                 )
             try:
                 self.values = np.empty((self.n, *part.shape[1:]), part.dtype)
             except MemoryError as exc:
                 raise MemoryError(
-                    f"the results ({_size(nbytes)}) do not fit in memory; use fewer points or "
-                    "split the grid into several sweeps"
+                    f"the results ({format_size(nbytes)}) do not fit in memory; use fewer "
+                    "points or split the grid into several sweeps"
                 ) from exc
         elif part.shape[1:] != self.values.shape[1:]:
             raise ValueError(
@@ -340,7 +171,7 @@ def _eval_chunk(
     """Values at consecutive points; on an error, those before it and (position, error)."""
     out: list[NDArray[Any]] = []
     for flat in points:
-        _, point = _point(axes, shape, flat)
+        _, point = point_at(axes, shape, flat)
         try:
             out.append(np.asarray(fn(base.replace(**point))))
         except Exception as exc:
@@ -354,9 +185,9 @@ def _store(results: _Results, start: int, values: list[NDArray[Any]], axes: Any)
     first = results.values.shape[1:] if results.values is not None else values[0].shape
     at = next((i for i, v in enumerate(values) if v.shape != first), None)
     if at is not None:
-        _, point = _point(axes, results.shape, start + at)
+        _, point = point_at(axes, results.shape, start + at)
         raise ValueError(
-            f"fn returned shape {values[at].shape} at {_describe(point)} but {first} before: "
+            f"fn returned shape {values[at].shape} at {describe_point(point)} but {first} before: "
             "every point must give the same shape"
         )
     results.put(start, np.stack(values))
@@ -602,13 +433,13 @@ def sweep(
     if max_bytes is not None and not (max_bytes > 0):
         raise ValueError(f"max_bytes must be > 0 (bytes) or None; got {max_bytes!r}")
     base = Parameters() if base is None else base
-    axes = _axes(grid, base)
+    axes = grid_axes(grid, base)
     shape = tuple(a.size for a in axes.values())
     n = math.prod(shape)
-    too_large = _too_large(shape, max_bytes)
-    if too_large is not None:
-        raise ValueError(too_large)
-    _validate(base, axes)
+    oversize = too_large(shape, max_bytes)
+    if oversize is not None:
+        raise ValueError(oversize)
+    validate_grid(base, axes)
     if backend == "processes":
         try:
             pickle.dumps(fn)
@@ -623,11 +454,11 @@ def sweep(
         reason = ""
         if backend == "numpy" and vectorised is not False:
             limit = chunk_size or VECTOR_CHUNK
-            for number, block in enumerate(_blocks(shape, limit)):
+            for number, block in enumerate(blocks(shape, limit)):
                 start = int(np.ravel_multi_index([s.start for s in block], shape)) if shape else 0
                 size = math.prod(s.stop - s.start for s in block)
                 try:
-                    out = np.asarray(fn(base.replace(**_shaped(axes, block))))
+                    out = np.asarray(fn(base.replace(**axis_arrays(axes, block))))
                 except MemoryError as exc:
                     raise MemoryError(
                         f"evaluating fn on {size:,} points at once ran out of memory; pass a "
@@ -640,7 +471,7 @@ def sweep(
                     if number == 0:
                         raise
                     _fail(results, axes, backend, True, "", start, None, exc, size)
-                out = _conform(out, fn, base, axes, shape, block)
+                out = conform(out, fn, base, axes, shape, block)
                 results.put(start, out.reshape((size, *out.shape[len(shape) :])))
                 if bar is not None:
                     bar.update(size)
@@ -703,14 +534,14 @@ def _fail(
     size: int,
 ) -> NoReturn:
     """Raise :class:`SweepError` for the ``size`` points from ``start``, keeping the results."""
-    index, point = _point(axes, results.shape, start)
+    index, point = point_at(axes, results.shape, start)
     if size == 1:
-        where = f"at {_describe(point)} (grid index {index})"
+        where = f"at {describe_point(point)} (grid index {index})"
     else:
-        _, last = _point(axes, results.shape, start + size - 1)
+        _, last = point_at(axes, results.shape, start + size - 1)
         where = (
-            f"on the chunk of {size:,} points from {_describe(point)} (grid index {index}) to "
-            f"{_describe(last)}"
+            f"on the chunk of {size:,} points from {describe_point(point)} (grid index {index}) to "
+            f"{describe_point(last)}"
         )
     if isinstance(cause, MemoryError):
         raise MemoryError(

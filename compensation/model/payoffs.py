@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_domain
+from .._validation import check_domain
 from .flow import _shift
 from .parameters import Parameters
 

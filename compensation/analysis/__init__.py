@@ -1,0 +1,1 @@
+"""Calibration, sweeps and sensitivity (MODEL.md §8)."""

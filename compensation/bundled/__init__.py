@@ -1,0 +1,1 @@
+"""Bundled payment (MODEL.md §6–7): settlement, contracts, performance scores, surplus split."""

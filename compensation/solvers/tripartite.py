@@ -1,0 +1,100 @@
+r"""Three-population replicator dynamics: the government as an evolving population.
+
+Generic solver (MODEL.md §5, three populations): advantage functions in, rest points and
+trajectories out; only the eight corners can be asymptotically stable.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .replicator import RestPoint, RestPoints, Stability, _classify, _integrate
+
+__all__ = ["ThreePopulationGame"]
+
+
+@dataclass(frozen=True)
+class ThreePopulationGame:
+    r"""Three-population replicator game given by multilinear advantages.
+
+    Population shares :math:`(x, y, z)` play their first strategy; each population's gain from
+    its first strategy over its second is bilinear in the other two shares:
+
+    .. math::
+
+        \dot x &= x(1-x)\,(l_0 + l_1 y + l_2 z + l_3 y z), \\
+        \dot y &= y(1-y)\,(p_0 + p_1 x + p_2 z + p_3 x z), \\
+        \dot z &= z(1-z)\,(d_0 + d_1 x + d_2 y + d_3 x y).
+
+    Attributes
+    ----------
+    first, second, third : tuple of 4 floats
+        Coefficients :math:`(l_0, l_1, l_2, l_3)`, :math:`(p_0, \dots)`, :math:`(d_0, \dots)`.
+    names : tuple of str
+        Population names for display.
+
+    Examples
+    --------
+    >>> from compensation import ThreePopulationGame
+    >>> game = ThreePopulationGame((1, 0, 0, 0), (-1, 2, 0, 0), (0.5, 0, 0, 0))
+    >>> [r.point for r in game.rest_points().stable()]
+    [(1.0, 1.0, 1.0)]
+    """
+
+    first: tuple[float, float, float, float]
+    second: tuple[float, float, float, float]
+    third: tuple[float, float, float, float]
+    names: tuple[str, str, str] = ("x", "y", "z")
+
+    def __post_init__(self) -> None:
+        for name in ("first", "second", "third"):
+            c = np.asarray(getattr(self, name), dtype=float)
+            if c.shape != (4,) or not np.isfinite(c).all():
+                raise ValueError(
+                    f"{name} must be 4 finite coefficients; got {getattr(self, name)!r}"
+                )
+            object.__setattr__(self, name, tuple(float(v) for v in c))
+
+    def advantages(self, x: ArrayLike, y: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
+        """Each population's gain from its first strategy, stacked on the last axis."""
+        x, y, z = (np.asarray(v, dtype=float) for v in (x, y, z))
+        l, p, d = self.first, self.second, self.third
+        return np.stack(
+            np.broadcast_arrays(
+                l[0] + l[1] * y + l[2] * z + l[3] * y * z,
+                p[0] + p[1] * x + p[2] * z + p[3] * x * z,
+                d[0] + d[1] * x + d[2] * y + d[3] * x * y,
+            ),
+            axis=-1,
+        )
+
+    def field(self, state: ArrayLike) -> NDArray[np.float64]:
+        """The replicator vector field at ``state`` (..., 3)."""
+        s = np.asarray(state, dtype=float)
+        adv = self.advantages(s[..., 0], s[..., 1], s[..., 2])
+        return s * (1 - s) * adv
+
+    def rest_points(self, *, tol: float = 1e-12) -> RestPoints:
+        r"""The eight corners with their eigenvalues and stability.
+
+        Only corners can be asymptotically stable in multi-population replicator dynamics
+        (Ritzberger and Weibull 1995), so the edge and interior rest points, which are never
+        stable, are not enumerated. At a corner the Jacobian is diagonal with entries
+        :math:`(1 - 2 s_i)\\,\\mathrm{adv}_i`.
+        """
+        scale = max(max(abs(v) for v in (*self.first, *self.second, *self.third)), 1e-300)
+        points = []
+        for corner in itertools.product((1.0, 0.0), repeat=3):
+            adv = self.advantages(*corner)
+            eig = ((1 - 2 * np.array(corner)) * adv).astype(complex)
+            points.append(RestPoint(corner, eig, _classify(eig, tol * scale)))
+        degenerate = any(r.stability is Stability.NON_HYPERBOLIC for r in points)
+        return RestPoints(tuple(points), degenerate)
+
+    def simulate(self, start: tuple[float, float, float], t: ArrayLike) -> NDArray[np.float64]:
+        """Trajectory from ``start``, shape (len(t), 3) (solve_ivp, DOP853, rtol 1e-10)."""
+        return _integrate(self.field, start, t, 3)
