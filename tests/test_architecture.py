@@ -82,12 +82,22 @@ def resolve(path: Path, node: ast.ImportFrom | ast.Import) -> list[str]:
     return out
 
 
+def runtime_nodes(tree: ast.AST):
+    """Every node except those under ``if TYPE_CHECKING:`` (type hints only, never run)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for child in node.orelse for n in ast.walk(child))
+            continue
+        yield node
+        yield from runtime_nodes(node)
+
+
 def import_graph(root: Path = PKG) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for path in sorted(root.rglob("*.py")):
         mod = module_name(path)
         edges = graph.setdefault(mod, set())
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
                 edges.update(m for m in resolve(path, node) if m != mod)
     return graph
@@ -155,7 +165,10 @@ def test_every_kind_of_import_is_seen(tmp_path):
     (pkg / "policy" / "__init__.py").write_text("")
     (pkg / "policy" / "response.py").write_text("X = 1\n")
     (pkg / "model" / "flow.py").write_text("def f():\n    from ..policy import response\n")
-    (pkg / "model" / "payoffs.py").write_text("from . import flow\n")
+    (pkg / "model" / "payoffs.py").write_text(
+        "from typing import TYPE_CHECKING\nfrom . import flow\n"
+        "if TYPE_CHECKING:\n    from ..policy import response\n"
+    )
     global PKG
     old, PKG = PKG, pkg
     try:

@@ -5,13 +5,28 @@ All functions broadcast ``s`` against every array-valued field of :class:`Parame
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_domain
-from .parameters import Parameters
 
-__all__ = ["logit_intercept_for", "price_gap", "shift_share", "shifted_visits"]
+if TYPE_CHECKING:  # parameters validates flow names against this module's registry
+    from .parameters import Parameters
+
+Array = NDArray[np.float64]
+
+__all__ = [
+    "FLOW_FORMS",
+    "FlowForm",
+    "form_of",
+    "logit_intercept_for",
+    "price_gap",
+    "register",
+    "shift_share",
+    "shifted_visits",
+]
 
 
 def _logistic(u: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -120,64 +135,172 @@ def shift_share(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     return _shift(p, s)
 
 
-def _shift(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    if p.flow == "linear":
+class FlowForm:
+    r"""One functional form of the patient flow :math:`\Delta q(s)` (MODEL.md §3).
+
+    A form is one class: subclass this, give it a ``name``, the four methods and register it
+    with :func:`register`; ``Parameters(flow=name)`` then accepts it and every solver uses it.
+    All methods broadcast ``s`` against the array fields of ``p``.
+    """
+
+    name: ClassVar[str] = ""
+    #: The leader's best response has a closed form (MODEL.md §5) with this flow.
+    closed_form: ClassVar[bool] = False
+
+    def share(self, p: Parameters, s: Array) -> Array:
+        r""":math:`\Delta q(s)`."""
+        raise NotImplementedError
+
+    def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
+        r""":math:`d\Delta q/ds`; ``side`` picks the one-sided derivative at a kink."""
+        raise NotImplementedError
+
+    def curvature(self, p: Parameters, s: Array) -> Array:
+        r""":math:`d^2\Delta q/ds^2` away from kinks."""
+        raise NotImplementedError
+
+    def max_slope(self, p: Parameters) -> Array:
+        r"""An upper bound of :math:`|d\Delta q/ds|` over :math:`s \ge 0`."""
+        raise NotImplementedError
+
+    def kink(self, p: Parameters) -> Array:
+        """Sinking at which the flow has a kink (``inf`` where it has none)."""
+        return np.asarray(np.inf)
+
+
+#: The registry: flow name -> form. ``Parameters`` accepts exactly these names.
+FLOW_FORMS: dict[str, FlowForm] = {}
+
+
+def register(cls: type[FlowForm]) -> type[FlowForm]:
+    """Class decorator that adds a flow form to :data:`FLOW_FORMS` under ``cls.name``."""
+    if not cls.name or cls.name in FLOW_FORMS:
+        raise ValueError(f"a flow form needs a new, non-empty name; got {cls.name!r}")
+    FLOW_FORMS[cls.name] = cls()
+    return cls
+
+
+@register
+class Linear(FlowForm):
+    r"""Linear up to a cap: :math:`\Delta q = \min(a s, \Delta q_{max})`."""
+
+    name = "linear"
+    closed_form = True
+
+    def share(self, p: Parameters, s: Array) -> Array:
+        """Moved share."""
         return np.minimum(p.shift_rate * s, p.max_shift)
-    kappa = -np.expm1(-s / p.half_sinking)
-    if p.flow == "saturating":
-        return p.max_shift * kappa
-    base = p.logit_intercept + p.price_sensitivity * price_gap(p)
-    return _logistic(base + p.quality_sensitivity * kappa) - _logistic(base)
 
+    def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
+        """Slope; 0 from the cap on (right) or after it (left)."""
+        below = (
+            p.shift_rate * s < p.max_shift if side == "right" else p.shift_rate * s <= p.max_shift
+        )
+        return np.where(below, p.shift_rate, 0.0)
 
-def _shift_slope(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """D Δq / ds; for the linear flow the right derivative (0 from the cap on)."""
-    if p.flow == "linear":
-        return np.where(p.shift_rate * s < p.max_shift, p.shift_rate, 0.0)
-    decay = np.exp(-s / p.half_sinking) / p.half_sinking
-    if p.flow == "saturating":
-        return p.max_shift * decay
-    u = (
-        p.logit_intercept
-        + p.price_sensitivity * price_gap(p)
-        - p.quality_sensitivity * np.expm1(-s / p.half_sinking)
-    )
-    lam = _logistic(u)
-    return lam * (1 - lam) * p.quality_sensitivity * decay
+    def curvature(self, p: Parameters, s: Array) -> Array:
+        """Zero away from the cap."""
+        return np.zeros(np.broadcast_shapes(np.shape(s), np.shape(p.shift_rate)))
 
-
-def _shift_slope_left(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Left derivative of Δq; differs from the right one only at the linear flow's cap."""
-    if p.flow == "linear":
-        return np.where(p.shift_rate * s <= p.max_shift, p.shift_rate, 0.0)
-    return _shift_slope(p, s)
-
-
-def _shift_curvature(p: Parameters, s: NDArray[np.float64]) -> NDArray[np.float64]:
-    """d² Δq / ds² (0 for the linear flow away from its cap)."""
-    if p.flow == "linear":
-        return np.zeros_like(np.asarray(s, dtype=float))
-    decay = np.exp(-s / p.half_sinking) / p.half_sinking
-    if p.flow == "saturating":
-        return -p.max_shift * decay / p.half_sinking
-    u = (
-        p.logit_intercept
-        + p.price_sensitivity * price_gap(p)
-        - p.quality_sensitivity * np.expm1(-s / p.half_sinking)
-    )
-    lam = _logistic(u)
-    d1 = lam * (1 - lam)
-    du = p.quality_sensitivity * decay
-    return d1 * (1 - 2 * lam) * du * du - d1 * du / p.half_sinking
-
-
-def _max_slope(p: Parameters) -> NDArray[np.float64]:
-    """Upper bound of |d Δq / ds| over s ≥ 0."""
-    if p.flow == "linear":
+    def max_slope(self, p: Parameters) -> Array:
+        """The rate ``a``."""
         return np.asarray(p.shift_rate, dtype=float)
-    if p.flow == "saturating":
+
+    def kink(self, p: Parameters) -> Array:
+        r"""The cap :math:`\Delta q_{max} / a`."""
+        a = np.asarray(p.shift_rate, dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.asarray(np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf))
+
+
+@register
+class Saturating(FlowForm):
+    r"""Saturating: :math:`\Delta q = \Delta q_{max}(1 - e^{-s/s_h})`."""
+
+    name = "saturating"
+
+    def share(self, p: Parameters, s: Array) -> Array:
+        """Moved share."""
+        return p.max_shift * -np.expm1(-s / p.half_sinking)
+
+    def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
+        """Slope (smooth: both sides agree)."""
+        return p.max_shift * np.exp(-s / p.half_sinking) / p.half_sinking
+
+    def curvature(self, p: Parameters, s: Array) -> Array:
+        """Second derivative (< 0: concave)."""
+        return -p.max_shift * np.exp(-s / p.half_sinking) / (p.half_sinking * p.half_sinking)
+
+    def max_slope(self, p: Parameters) -> Array:
+        """The slope at 0."""
         return np.asarray(p.max_shift / p.half_sinking)
-    return np.asarray(0.25 * np.abs(p.quality_sensitivity) / p.half_sinking)
+
+
+@register
+class Logit(FlowForm):
+    r"""Logit with patient incentives: :math:`\Delta q = \Lambda(u(s)) - \Lambda(u(0))`.
+
+    :math:`u(s) = \alpha_0 + \alpha_s \kappa(s) + \alpha_p G`,
+    :math:`\kappa(s) = 1 - e^{-s/s_h}` and :math:`G` the price gap (:func:`price_gap`).
+    """
+
+    name = "logit"
+
+    def _u(self, p: Parameters, s: Array) -> Array:
+        base = p.logit_intercept + p.price_sensitivity * price_gap(p)
+        return base - p.quality_sensitivity * np.expm1(-s / p.half_sinking)
+
+    def share(self, p: Parameters, s: Array) -> Array:
+        """Moved share."""
+        base = p.logit_intercept + p.price_sensitivity * price_gap(p)
+        return _logistic(self._u(p, s)) - _logistic(base)
+
+    def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
+        """Slope (smooth: both sides agree)."""
+        lam = _logistic(self._u(p, s))
+        decay = np.exp(-s / p.half_sinking) / p.half_sinking
+        return lam * (1 - lam) * p.quality_sensitivity * decay
+
+    def curvature(self, p: Parameters, s: Array) -> Array:
+        """Second derivative."""
+        lam = _logistic(self._u(p, s))
+        d1 = lam * (1 - lam)
+        du = p.quality_sensitivity * np.exp(-s / p.half_sinking) / p.half_sinking
+        return d1 * (1 - 2 * lam) * du * du - d1 * du / p.half_sinking
+
+    def max_slope(self, p: Parameters) -> Array:
+        r"""Λ' ≤ 1/4 times the largest slope of :math:`\alpha_s \kappa`."""
+        return np.asarray(0.25 * np.abs(p.quality_sensitivity) / p.half_sinking)
+
+
+def form_of(p: Parameters) -> FlowForm:
+    """The registered flow form that ``p.flow`` names."""
+    return FLOW_FORMS[p.flow]
+
+
+# Kernels: the unchecked fast paths every model and policy module uses (MODEL.md §3).
+def _shift(p: Parameters, s: Array) -> Array:
+    return form_of(p).share(p, s)
+
+
+def _shift_slope(p: Parameters, s: Array) -> Array:
+    """D Δq / ds; for the linear flow the right derivative (0 from the cap on)."""
+    return form_of(p).slope(p, s, "right")
+
+
+def _shift_slope_left(p: Parameters, s: Array) -> Array:
+    """Left derivative of Δq; differs from the right one only at a kink."""
+    return form_of(p).slope(p, s, "left")
+
+
+def _shift_curvature(p: Parameters, s: Array) -> Array:
+    """d² Δq / ds² away from kinks."""
+    return form_of(p).curvature(p, s)
+
+
+def _max_slope(p: Parameters) -> Array:
+    """Upper bound of |d Δq / ds| over s ≥ 0."""
+    return form_of(p).max_slope(p)
 
 
 def shifted_visits(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:

@@ -26,7 +26,14 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import brentq, minimize_scalar
 
-from .flow import _shift, _shift_curvature, _shift_slope, _shift_slope_left
+from .flow import (
+    FLOW_FORMS,
+    _shift,
+    _shift_curvature,
+    _shift_slope,
+    _shift_slope_left,
+    form_of,
+)
 from .parameters import Parameters
 
 Array = NDArray[np.float64]
@@ -98,9 +105,7 @@ def primary_slope(p: Parameters, s: Array) -> Array:
 
 def flow_cap(p: Parameters) -> Array:
     """Sinking at which the linear flow reaches its cap (inf if it never does)."""
-    a = np.asarray(p.shift_rate, dtype=float)
-    with np.errstate(divide="ignore"):
-        return np.asarray(np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf))
+    return FLOW_FORMS["linear"].kink(p)
 
 
 # --- exact lower convex hulls of one-dimensional functions -------------------------------
@@ -266,8 +271,8 @@ def leader_hull(p: Parameters) -> list[Piece]:
 
 
 def _leader_intervals(p: Parameters, smax: float) -> list[tuple[float, float]]:
-    cap = float(flow_cap(p)) if p.flow == "linear" else np.inf
-    # The linear flow's cap is a kink: split there so that it is a grid point.
+    cap = float(form_of(p).kink(p))
+    # A kink of the flow (the linear flow's cap): split there so that it is a grid point.
     if 0 < cap < smax:
         return [(0.0, cap), (float(np.nextafter(cap, np.inf)), smax)]
     return [(0.0, smax)]

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._validation import as_float, check_choice, domain_error, suggest
+from .flow import FLOW_FORMS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,7 +25,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 __all__ = ["FIELDS", "FLOWS", "MAX_MAGNITUDE", "MIN_POSITIVE", "Field", "Parameters"]
 
-FLOWS = ("linear", "saturating", "logit")
+#: Flow forms known at import; the registry :data:`~compensation.model.flow.FLOW_FORMS` is
+#: what validation uses, so a form registered later is accepted too.
+FLOWS = tuple(FLOW_FORMS)
 
 # Caps that keep the model's arithmetic finite. The largest products in MODEL.md §4–6 multiply
 # about three fields and a sinking level (c_2 s², (1 + λ) g s, m_L θ N Δq); divisions are by
@@ -272,10 +275,11 @@ class Parameters:
         if mismatch is not None:
             errors.append(mismatch)
         if not isinstance(self.flow, str):
-            errors.append(f"flow must be one of {', '.join(map(repr, FLOWS))}; got {self.flow!r}")
+            names = ", ".join(map(repr, FLOW_FORMS))
+            errors.append(f"flow must be one of {names}; got {self.flow!r}")
         else:
             try:
-                check_choice("flow", self.flow, FLOWS)
+                check_choice("flow", self.flow, tuple(FLOW_FORMS))
             except ValueError as exc:
                 errors.append(str(exc))
         if not errors:

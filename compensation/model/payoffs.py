@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._results import Result
 from .._validation import check_domain
 from .flow import _shift
 from .parameters import Parameters
@@ -19,7 +20,7 @@ __all__ = ["Payoffs", "objectives", "payoffs", "sinking_cost"]
 
 
 @dataclass(frozen=True)
-class Payoffs:
+class Payoffs(Result):
     r"""Yearly payoffs relative to the no-sinking status quo, in 万元.
 
     Attributes
@@ -35,12 +36,6 @@ class Payoffs:
     leader: NDArray[np.float64]
     primary: NDArray[np.float64]
     welfare: NDArray[np.float64]
-
-    def __repr__(self) -> str:
-        return (
-            f"Payoffs(leader={np.round(self.leader, 6)!r}, primary={np.round(self.primary, 6)!r}, "
-            f"welfare={np.round(self.welfare, 6)!r})"
-        )
 
 
 def sinking_cost(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import check_choice
+from ..model.flow import form_of
 from ..model.leader import flow_cap, gain_per_day, leader_slope, net_loss
 from ..model.parameters import FIELDS, Parameters, _unchecked
 from ..model.payoffs import _objectives
@@ -147,8 +148,8 @@ def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
     [580.0, 1080.0, 1580.0]
     """
     check_choice("method", method, ("auto", "closed-form", "numeric"))
-    if method == "closed-form" and p.flow != "linear":
+    if method == "closed-form" and not form_of(p).closed_form:
         raise ValueError(f"method='closed-form' needs flow='linear'; got flow={p.flow!r}")
-    if method == "numeric" or (method == "auto" and p.flow != "linear"):
+    if method == "numeric" or (method == "auto" and not form_of(p).closed_form):
         return numeric_sinking(p)
     return closed_form_sinking(p)

@@ -15,13 +15,15 @@ Welfare :math:`W(s^*, 1)` is maximised, optionally under a budget :math:`g s \le
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 
+from .._results import Result
 from .._validation import check_choice, check_domain
+from ..model.flow import form_of
 from ..model.leader import (
     effort_curvature,
     effort_slope,
@@ -43,7 +45,7 @@ ALLIANCES = ("government-led", "primary-led")
 
 
 @dataclass(frozen=True)
-class SubsidyDesign:
+class SubsidyDesign(Result):
     r"""Result of :func:`optimal_subsidy`; money in 万元, sinking in doctor-days per year.
 
     Every outcome reported is an equilibrium: the leader's sinking is a best response to the
@@ -108,18 +110,6 @@ class SubsidyDesign:
     leader_regret: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
     primary_regret: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
     message: str = ""
-
-    def __repr__(self) -> str:
-        def r(v: NDArray[np.float64]) -> object:
-            return np.round(v, 6).tolist()
-
-        return (
-            f"SubsidyDesign(subsidy={r(self.subsidy)}, price={r(self.price)}, "
-            f"sinking={r(self.sinking)}, welfare={r(self.welfare)}, leader={r(self.leader)}, "
-            f"primary={r(self.primary)}, participation={self.participation.tolist()}, "
-            f"primary_subsidy={r(self.primary_subsidy)}, binding={self.binding!r}, "
-            f"alliance={self.alliance!r}, method={self.method!r})"
-        )
 
 
 def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray, NDArray, NDArray]:
@@ -434,7 +424,7 @@ def optimal_subsidy(
     check_choice("method", method, ("auto", "closed-form", "numeric"))
     if budget is not None:
         budget = float(check_domain("budget", budget, "nonneg", "万元/yr"))
-    if method == "closed-form" and p.flow != "linear":
+    if method == "closed-form" and not form_of(p).closed_form:
         raise ValueError(f"method='closed-form' needs flow='linear'; got flow={p.flow!r}")
     if alliance == "primary-led" and np.any(np.asarray(p.integration) >= 1):
         # In one legal entity the price is an internal transfer that moves nobody.
@@ -451,7 +441,7 @@ def optimal_subsidy(
     for idx in np.ndindex(shape):
         binding[idx] = ()
     valid = np.zeros(shape, bool)
-    if method != "numeric" and p.flow == "linear":
+    if method != "numeric" and form_of(p).closed_form:
         g_c, w_c, valid_c = _closed(p, alliance_eff, budget)
         q = _unchecked(p, subsidy=g_c, price=w_c)
         s_c = closed_form_sinking(q)
@@ -487,22 +477,31 @@ def optimal_subsidy(
         act[idx] = o.intervention
         binding[idx] = o.binding if o.intervention else ("status quo",)
     used = "closed-form" if valid.all() else "numeric" if not valid.any() else "closed-form+numeric"
-    return _report(p, alliance, alliance_eff, budget, used, g, w, s, g_p, act, binding)
+    solved = _Solved(g, w, s, g_p, act, binding)
+    return _report(p, solved, alliance=alliance, effective=alliance_eff, budget=budget, used=used)
+
+
+class _Solved(NamedTuple):
+    """Per-point solution arrays: subsidy, price, sinking, lump sum, intervention, binding."""
+
+    g: NDArray
+    w: NDArray
+    s: NDArray
+    g_p: NDArray
+    act: NDArray
+    binding: NDArray
 
 
 def _report(
     p: Parameters,
+    solved: _Solved,
+    *,
     alliance: str,
-    alliance_eff: str,
+    effective: str,
     budget: float | None,
     used: str,
-    g: NDArray,
-    w: NDArray,
-    s: NDArray,
-    g_p: NDArray,
-    act: NDArray,
-    binding: NDArray,
 ) -> SubsidyDesign:
+    g, w, s, g_p, act, binding = solved
     e = act.astype(float)
     q = _unchecked(p, subsidy=g, price=w, primary_subsidy=g_p)
     r = _payoffs(q, s, e)
@@ -510,11 +509,11 @@ def _report(
     # Certificate: the leader's best response computed afresh, and primary care's gain from
     # the best price (primary-led) or from switching to passive.
     # The linear flow's closed form is its exact global response; a grid for 10⁷ points is not.
-    best = closed_form_sinking(q) if p.flow == "linear" else numeric_sinking(q)
+    best = closed_form_sinking(q) if form_of(p).closed_form else numeric_sinking(q)
     o_l = _objectives(q, s, np.asarray(1.0))[0]
     leader_regret = np.where(act, np.maximum(_objectives(q, best, np.asarray(1.0))[0] - o_l, 0), 0)
     primary_regret = np.where(act, np.maximum(-margin, 0.0), 0.0)
-    if alliance_eff == "primary-led":
+    if effective == "primary-led":
         for idx in np.ndindex(np.shape(g)):
             if act[idx]:
                 primary_regret[idx] = max(primary_regret[idx], _price_regret(_at(q, idx), s[idx]))
