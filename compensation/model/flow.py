@@ -81,6 +81,11 @@ def logit_intercept_for(p: Parameters, baseline_share: ArrayLike) -> NDArray[np.
     ndarray
         :math:`\alpha_0 = \operatorname{logit} q(0) - \alpha_p G`.
 
+    Raises
+    ------
+    ValueError
+        If ``baseline_share`` is not in the open interval (0, 1) or not finite.
+
     Examples
     --------
     >>> import numpy as np
@@ -112,6 +117,11 @@ def shift_share(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     ndarray
         :math:`\Delta q(s)`, dimensionless; negative only for a logit flow with
         :math:`\alpha_s < 0` (patients migrating up, the siphon effect).
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is negative or not finite (doctor-days per year).
 
     Notes
     -----
@@ -305,6 +315,23 @@ def _max_slope(p: Parameters) -> Array:
 
 def shifted_visits(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     r"""Visits moved from L to P per year, :math:`V(s) = \theta N \Delta q(s)`, with P active.
+
+    Parameters
+    ----------
+    p : Parameters
+        Uses ``visits``, ``common_share`` and the flow's fields; arrays broadcast.
+    s : array_like
+        Sinking in doctor-days per year, ≥ 0.
+
+    Returns
+    -------
+    ndarray
+        Moved visits per year (visits/yr).
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is negative or not finite.
 
     Examples
     --------

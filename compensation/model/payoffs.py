@@ -41,6 +41,23 @@ class Payoffs(Result):
 def sinking_cost(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     r"""Leader's cost of sinking :math:`C(s) = c_1 s + \tfrac12 c_2 s^2` in 万元 per year.
 
+    Parameters
+    ----------
+    p : Parameters
+        Uses ``cost_linear`` (万元/dd) and ``cost_quadratic`` (万元/dd²); arrays broadcast.
+    s : array_like
+        Sinking in doctor-days per year, ≥ 0.
+
+    Returns
+    -------
+    ndarray
+        :math:`C(s)` in 万元 per year.
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is negative or not finite.
+
     Examples
     --------
     >>> from compensation import Parameters, sinking_cost
@@ -98,6 +115,11 @@ def payoffs(p: Parameters, s: ArrayLike, e: ArrayLike = 1.0) -> Payoffs:
     Payoffs
         ``.leader``, ``.primary``, ``.welfare`` in 万元 per year, relative to no sinking.
 
+    Raises
+    ------
+    ValueError
+        If ``s`` is negative or not finite, or ``e`` is outside [0, 1].
+
     Notes
     -----
     MODEL.md §4, with :math:`f(e) = \varepsilon + (1-\varepsilon) e` and
@@ -137,6 +159,11 @@ def objectives(
     -------
     (ndarray, ndarray)
         :math:`O_L` and :math:`O_P` in 万元 per year.
+
+    Raises
+    ------
+    ValueError
+        If ``s`` is negative or not finite, or ``e`` is outside [0, 1].
 
     Notes
     -----

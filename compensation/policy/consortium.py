@@ -55,6 +55,12 @@ def coalition_values(
     -------
     TUGame
 
+    Raises
+    ------
+    ValueError
+        For fewer than 1 or more than 16 members, members with array fields or different
+        flow forms, or a negative ``capacity``.
+
     Notes
     -----
     The capacity is priced by a multiplier :math:`\mu` found by bisection for all coalitions at

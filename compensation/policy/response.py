@@ -120,6 +120,12 @@ def best_sinking(p: Parameters, *, method: str = "auto") -> NDArray[np.float64]:
     ndarray
         :math:`s^*(w, g)` in doctor-days per year, in :math:`[0, s_{max}]`.
 
+    Raises
+    ------
+    ValueError
+        For an unknown ``method``, or ``method="closed-form"`` with a flow that has no
+        closed form (only the linear flow has one).
+
     Notes
     -----
     MODEL.md §5: :math:`s^* = \arg\max_{0 \le s \le s_{max}} O_L(s, 1)`. For the linear flow
