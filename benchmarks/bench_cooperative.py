@@ -94,11 +94,13 @@ c = np.zeros(n + 1)
 c[-1] = 1
 from compensation.solvers import _lp  # noqa: E402
 
+bounds = [(None, None)] * (n + 1)
+grand = np.array([g.grand])
 r1, t1 = timed(
-    lambda: _lp.solve(c, A, b, eq, np.array([g.grand]), [(None, None)] * (n + 1), "highs")
+    lambda: _lp.solve(c, A_ub=A, b_ub=b, A_eq=eq, b_eq=grand, bounds=bounds, method="highs")
 )
 r2, t2 = timed(
-    lambda: _lp.solve(c, A, b, eq, np.array([g.grand]), [(None, None)] * (n + 1), "pulp-cbc")
+    lambda: _lp.solve(c, A_ub=A, b_ub=b, A_eq=eq, b_eq=grand, bounds=bounds, method="pulp-cbc")
 )
 print(
     f"least-core LP with all {len(rows):,} coalition rows: scipy HiGHS {t1:.3f} s, "

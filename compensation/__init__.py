@@ -62,6 +62,7 @@ from .policy.thresholds import (
 from .solvers.basins import BasinShares, basin_shares
 from .solvers.cooperative import (
     LeastCore,
+    Nucleolus,
     ShapleyValue,
     TUGame,
     core_is_empty,
@@ -118,6 +119,7 @@ __all__ = [
     "BasinShares",
     "Equilibria",
     "LeastCore",
+    "Nucleolus",
     "RestPoint",
     "RestPoints",
     "ShapleyValue",

@@ -15,20 +15,30 @@ import numpy as np
 
 from ._optional import require
 
-DIGITS = 6
+DIGITS = 6  # significant digits shown
 LONG = 12  # arrays longer than this print as a summary
+
+
+def _round(x: float) -> float:
+    return float(f"{x:.{DIGITS}g}") if np.isfinite(x) else x
 
 
 def _show(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return repr(bool(value))
     if isinstance(value, (float, np.floating)):
-        return repr(float(np.round(value, DIGITS)))
+        return repr(_round(float(value)))
+    if type(value) is dict:  # subclasses (a sweep's axes) print themselves
+        return "{" + ", ".join(f"{k!r}: {_show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return _show(value.item())
-        if value.dtype.kind in "fc" and value.size <= LONG:
-            return repr(np.round(value, DIGITS).tolist())
+        if value.dtype.kind == "f" and value.size <= LONG:
+            return (
+                repr([_round(float(x)) for x in value.ravel()])
+                if value.ndim == 1
+                else repr(np.vectorize(_round, otypes=[float])(value).tolist())
+            )
         if value.size <= LONG:
             return repr(value.tolist())
         return f"<array shape={value.shape} dtype={value.dtype}>"

@@ -277,7 +277,9 @@ def _cmd_sweep(args: argparse.Namespace) -> None:
                 coords = np.meshgrid(*(a[s] for a, s in zip(axes.values(), block)), indexing="ij")
                 columns = [c.ravel() for c in coords]
                 for c in cols:
-                    value = conform(np.asarray(OUTPUTS[c](p)), OUTPUTS[c], base, axes, shape, block)
+                    value = conform(
+                        np.asarray(OUTPUTS[c](p)), OUTPUTS[c], base, axes, shape, block=block
+                    )
                     columns.append(np.broadcast_to(value, coords[0].shape).ravel())
                 text = [[f"{v:.10g}" for v in col.tolist()] for col in columns]
                 writer.writerows(zip(*text))

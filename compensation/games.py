@@ -1,7 +1,9 @@
 """Discrete games built from the payoff model (MODEL.md §5).
 
-Builders turn :class:`~compensation.Parameters` into payoff matrices; the generic solvers in
-:mod:`compensation.equilibria` and :mod:`compensation.evolution` never see parameters.
+Builders turn :class:`~compensation.Parameters` into payoff matrices and advantage
+coefficients; the generic solvers (:func:`~compensation.nash_equilibria`,
+:func:`~compensation.solve_2x2`, :func:`~compensation.replicator_rest_points`,
+:class:`~compensation.ThreePopulationGame`) never see parameters.
 """
 
 from __future__ import annotations
@@ -35,10 +37,30 @@ def sinking_matrices(p: Parameters) -> tuple[NDArray[np.float64], NDArray[np.flo
     objectives :math:`O_L, O_P` of MODEL.md §4 (equal to :math:`\Pi_L, \Pi_P` when
     :math:`\eta = 0`), in 万元 per year.
 
+    Parameters
+    ----------
+    p : Parameters
+        Model parameters; array fields broadcast.
+
     Returns
     -------
     (ndarray, ndarray)
         ``A`` and ``B`` of shape ``p.shape + (2, 2)``, ready for :func:`solve_2x2`.
+
+    Raises
+    ------
+    AttributeError
+        If ``p`` is not a :class:`~compensation.Parameters`; a valid ``p`` never raises (its
+        values were checked when it was built).
+
+    Notes
+    -----
+    .. math::
+
+        A = \begin{pmatrix} O_L(\bar s, 1) & O_L(\bar s, 0) \\ O_L(0, 1) & O_L(0, 0)
+            \end{pmatrix}, \qquad
+        B = \begin{pmatrix} O_P(\bar s, 1) & O_P(\bar s, 0) \\ O_P(0, 1) & O_P(0, 0)
+            \end{pmatrix}.
 
     Examples
     --------
@@ -77,6 +99,17 @@ def sinking_game(p: Parameters) -> nashpy.Game:
     p : Parameters
         Scalar parameters (for arrays use :func:`sinking_matrices`).
 
+    Returns
+    -------
+    nashpy.Game
+        The game with payoff matrices ``A`` (leader) and ``B`` (primary care) of
+        :func:`sinking_matrices`, in 万元 per year.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` has array fields.
+
     Examples
     --------
     >>> from compensation import Parameters, sinking_game, nash_equilibria
@@ -100,6 +133,19 @@ def grid_game(p: Parameters, sinking_levels: ArrayLike) -> nashpy.Game:
         Doctor-days per year for the k rows (include 0 for "Not"), each in
         ``[0, max_sinking]``.
 
+    Returns
+    -------
+    nashpy.Game
+        The k×2 game: row :math:`i` is sinking :math:`s_i`, columns are primary care Active
+        and Passive; entries :math:`A_{ij} = O_L(s_i, e_j)`, :math:`B_{ij} = O_P(s_i, e_j)`
+        with :math:`e = (1, 0)`, in 万元 per year.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` has array fields, or ``sinking_levels`` is not a non-empty 1-D array of
+        finite values in ``[0, max_sinking]``.
+
     Examples
     --------
     >>> from compensation import Parameters, grid_game, nash_equilibria
@@ -122,8 +168,12 @@ def grid_game(p: Parameters, sinking_levels: ArrayLike) -> nashpy.Game:
 class Advantages(NamedTuple):
     r"""Incentives of the 2×2 sinking game (MODEL.md §5), in 万元 per year.
 
-    ``A1``, ``A0``: L's gain from Sink over Not when P is active, passive.
-    ``B1``, ``B0``: P's gain from Active over Passive when L sinks, does not.
+    Attributes
+    ----------
+    A1, A0 : ndarray
+        L's gain from Sink over Not when P is active, passive.
+    B1, B0 : ndarray
+        P's gain from Active over Passive when L sinks, does not.
     """
 
     A1: NDArray[np.float64]
@@ -134,6 +184,21 @@ class Advantages(NamedTuple):
 
 def advantages(p: Parameters) -> Advantages:
     r"""Each player's gain from its first strategy, given the other's choice.
+
+    Parameters
+    ----------
+    p : Parameters
+        Model parameters; array fields broadcast.
+
+    Returns
+    -------
+    Advantages
+        ``A1``, ``A0``, ``B1``, ``B0`` in 万元 per year, each of shape ``p.shape``.
+
+    Raises
+    ------
+    AttributeError
+        If ``p`` is not a :class:`~compensation.Parameters`; a valid ``p`` never raises.
 
     Notes
     -----
@@ -161,6 +226,21 @@ def evolutionary_game(p: Parameters) -> nashpy.Game:
     members that are active. The matrices are those of :func:`sinking_game`, so
     :math:`\dot x = x(1-x)[A_0 + y(A_1 - A_0)]`, :math:`\dot y = y(1-y)[B_0 + x(B_1 - B_0)]`
     with the :func:`advantages`.
+
+    Parameters
+    ----------
+    p : Parameters
+        Scalar parameters.
+
+    Returns
+    -------
+    nashpy.Game
+        The game of :func:`sinking_game` (payoffs in 万元 per year).
+
+    Raises
+    ------
+    ValueError
+        If ``p`` has array fields.
 
     Examples
     --------
@@ -205,6 +285,12 @@ def tripartite_game(
     Returns
     -------
     ThreePopulationGame
+        With the advantages below as its coefficients, in 万元 per year.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` has array fields, or a cost, reward, loss or fine is not finite and ≥ 0.
 
     Notes
     -----

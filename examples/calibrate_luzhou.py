@@ -1,4 +1,4 @@
-"""Fit the patient-flow model to the Luzhou medical group's 2025 figures (SEEDS.md, paper 003).
+"""Fit the patient-flow model to the Luzhou "1+1+N" medical group's 2025 figures (its 2026 report).
 
 Run:  python examples/calibrate_luzhou.py
 Observed: 88,880 outpatient down-referrals (+9.8% on 2024) and 7,757 inpatient down-referrals

@@ -3,7 +3,7 @@
 import numpy as np
 from hypothesis import strategies as st
 
-from compensation import Parameters
+from compensation import Parameters, TUGame
 
 finite = st.floats(-100, 100, allow_nan=False, allow_infinity=False)
 
@@ -46,3 +46,38 @@ def bimatrix(draw, min_size=2, max_size=4, ints=False):
     A = np.array(draw(st.lists(elements, min_size=m * n, max_size=m * n)), float).reshape(m, n)
     B = np.array(draw(st.lists(elements, min_size=m * n, max_size=m * n)), float).reshape(m, n)
     return A, B
+
+
+@st.composite
+def generic_bimatrix(draw, min_size=2, max_size=4):
+    """A bimatrix game whose payoffs are distinct integers for each player.
+
+    Every payoff gap is at least 1 on a range of at most 200, far above the tolerances of
+    nashpy's label test (``np.isclose``) and ours, so near-ties cannot decide the answer.
+    """
+    m = draw(st.integers(min_size, max_size))
+    n = draw(st.integers(min_size, max_size))
+    distinct = st.lists(st.integers(-100, 100), min_size=m * n, max_size=m * n, unique=True)
+    A = np.array(draw(distinct), float).reshape(m, n)
+    B = np.array(draw(distinct), float).reshape(m, n)
+    return A, B
+
+
+def tu_values(n):
+    """Values v(T) of an n-player TU game in quarters, v(empty) = 0, indexed by bitmask."""
+    quarters = st.lists(st.integers(0, 40), min_size=(1 << n) - 1, max_size=(1 << n) - 1)
+    return quarters.map(lambda vals: np.array([0.0, *(x / 4 for x in vals)]))
+
+
+def tu_games(players=st.integers(2, 6)):
+    """TU games of 2 to 6 players with quarter-integer values from 0 to 10."""
+    return players.flatmap(lambda n: tu_values(n).map(lambda v, n=n: TUGame(n, v)))
+
+
+def tu_game_pairs(players=st.integers(2, 6)):
+    """Two TU games with the same players (for additivity)."""
+    return players.flatmap(
+        lambda n: st.tuples(tu_values(n), tu_values(n)).map(
+            lambda vs, n=n: (TUGame(n, vs[0]), TUGame(n, vs[1]))
+        )
+    )

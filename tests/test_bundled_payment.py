@@ -204,3 +204,51 @@ def test_allocation_bad_input():
         split_surplus(1.0, [0, 0])
     with pytest.raises(ValueError, match="surplus must be finite and ≥ 0"):
         split_surplus(-1.0, [1, 1])
+
+
+# ---- one result vocabulary (issue 11) ----------------------------------------------------
+
+
+def test_allocation_reports_its_solver_and_prints_rounded():
+    a = split_surplus(100.0, [0.9, 0.6, 0.3], floors=[0, 40, 0], names=["L", "A", "B"])
+    assert a.success and a.method == "highs" and a.message
+    assert a.tol == pytest.approx(1e-5)
+    text = repr(a)
+    assert text.startswith("Allocation(shares=[") and "binding=('floor[A]',)" in text
+    assert "33.3333," in text and "33.33333333" not in text  # six significant digits
+    assert a.to_dict()["names"] == ("L", "A", "B")
+
+
+def test_allocation_method_names_the_pulp_solver():
+    pytest.importorskip("pulp")
+    a = split_surplus(100.0, [0.9, 0.6, 0.3], solver="pulp-cbc")
+    assert a.method == "pulp-cbc" and a.success
+    assert a.shares.tolist() == pytest.approx([50.0, 100 / 3, 50 / 3])
+
+
+def test_settlement_and_cash_flows_turn_into_frames():
+    pytest.importorskip("pandas")
+    s = settle(1000.0, [900.0, 1030.0])
+    frame = s.to_frame()
+    assert list(frame.columns) == ["balance", "consortium", "payer", "payer_outlay"]
+    assert frame["consortium"].tolist() == [100.0, -15.0]
+    flows = ContractSchedule(management_fee=100).cash_flows(years=3)
+    assert len(flows.to_frame()) == 3
+    assert repr(settle(1000.0, 900.0)) == (
+        "Settlement(balance=100.0, consortium=100.0, payer=0.0, payer_outlay=1000.0)"
+    )
+
+
+def test_performance_scores_frame_has_a_row_per_member():
+    pytest.importorskip("pandas")
+    ps = performance_scores(
+        [[0.70, 9.0], [0.55, 11.0]],
+        ["higher", "lower"],
+        floors=[0.5, 12.0],
+        targets=[0.8, 7.0],
+        weights=[0.6, 0.4],
+        names=["control", "los"],
+    )
+    frame = ps.to_frame()
+    assert list(frame.columns) == ["control", "los", "score"]
+    assert frame["score"].round(4).tolist() == [0.64, 0.18]

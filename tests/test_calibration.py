@@ -176,3 +176,15 @@ def test_residual_tolerance_sets_what_counts_as_a_miss():
     assert calibrate(TRUTH, moments, data, free, residual_tolerance=None).success
     with pytest.raises(ValueError, match=r"residual_tolerance must be finite and ≥ 0 .* got -1"):
         calibrate(TRUTH, moments, data, free, residual_tolerance=-1)
+
+
+def test_result_reports_the_optimiser_and_prints_rounded():
+    moments = {"referrals": down_referrals, "growth": referral_growth(250.0)}
+    data = {k: f(TRUTH) for k, f in moments.items()}
+    fit = calibrate(Parameters(flow="saturating"), moments, data, FREE)
+    assert fit.method == "trf least squares" and fit.tol == 1e-14
+    assert fit.iterations >= 1 and fit.residual_tolerance == 0.05
+    text = repr(fit)
+    assert "'max_shift': 0.4," in text and "'half_sinking': 500.0" in text
+    assert "covariance" not in text and "parameters=" not in text
+    assert set(fit.to_dict()) >= {"success", "message", "iterations", "method", "tol"}

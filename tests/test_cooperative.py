@@ -24,7 +24,9 @@ from compensation import (
     shapley_value,
 )
 from compensation.solvers import _lp, cooperative
-from compensation.solvers.cooperative import ConvergenceError
+from compensation.solvers.cooperative import ConvergenceError, Nucleolus
+
+from .strategies import tu_game_pairs, tu_games
 
 coopgame = pytest.importorskip("coopgame")
 
@@ -86,11 +88,7 @@ def test_majority_game_has_empty_core_and_least_core_one_third():
     assert nucleolus(g).tolist() == pytest.approx([1 / 3] * 3)
 
 
-games = st.integers(2, 6).flatmap(
-    lambda n: st.lists(st.integers(0, 40), min_size=(1 << n) - 1, max_size=(1 << n) - 1).map(
-        lambda vals, n=n: TUGame(n, [0.0, *[x / 4 for x in vals]])
-    )
-)
+games = tu_games()
 
 
 @given(games)
@@ -113,10 +111,9 @@ def test_shapley_axioms(game):
             assert phi[i] == pytest.approx(phi[j], abs=1e-9)
 
 
-@given(games, games)
-def test_shapley_additivity(g1, g2):
-    if g1.n != g2.n:
-        return
+@given(tu_game_pairs())
+def test_shapley_additivity(pair):
+    g1, g2 = pair  # same players, by construction: every example checks additivity
     both = TUGame(g1.n, g1.v + g2.v)
     assert shapley_value(both).values == pytest.approx(
         shapley_value(g1).values + shapley_value(g2).values, abs=1e-9
@@ -170,7 +167,7 @@ def test_pulp_solvers_agree(solver):
     if solver == "pulp-highs":
         pytest.importorskip("highspy")
     g = bankruptcy(200, [100, 200, 300])
-    assert nucleolus(g, solver=solver).tolist() == pytest.approx([50, 75, 75], abs=1e-6)
+    assert nucleolus(g, method=solver).tolist() == pytest.approx([50, 75, 75], abs=1e-6)
 
 
 def test_sampled_shapley_standard_error_covers_exact():
@@ -258,7 +255,7 @@ def test_pulp_cbc_returns_within_a_time_limit():
     code = (
         "import json; from compensation import TUGame, least_core, nucleolus\n"
         "g = TUGame(3, [0, 4, 9, 13.78438, 2, 20.67657, 16.081777, 33.634735])\n"
-        "out = {s: [least_core(g, solver=s).epsilon, nucleolus(g, solver=s).tolist()]\n"
+        "out = {s: [least_core(g, method=s).epsilon, nucleolus(g, method=s).tolist()]\n"
         "       for s in ('pulp-cbc', 'highs')}\n"
         "print(json.dumps(out))\n"
     )
@@ -284,7 +281,7 @@ def test_row_generation_cap_raises_convergence_error(monkeypatch):
 
 def test_failed_lp_raises_convergence_error(monkeypatch):
     failed = _lp.LPResult(np.full(4, np.nan), np.nan, np.zeros(0), 1, "Not Solved")
-    monkeypatch.setattr(_lp, "solve", lambda *args: failed)
+    monkeypatch.setattr(_lp, "solve", lambda *args, **kwargs: failed)
     with pytest.raises(ConvergenceError, match="'auto' failed in round 1.*Not Solved"):
         least_core(three_player(1.0))
 
@@ -348,3 +345,70 @@ def test_shapley_samples_must_be_an_integer_of_at_least_two():
     for samples in (1, 2.5, math.nan):
         with pytest.raises(ValueError, match="samples must be an integer ≥ 2"):
             shapley_value(g, method="sample", samples=samples)
+
+
+# ----- one result vocabulary (issue 11) -----------------------------------------------------
+
+
+def test_nucleolus_is_a_result_that_behaves_like_its_allocation():
+    g = bankruptcy(200, [100, 200, 300])
+    nuc = nucleolus(g)
+    assert isinstance(nuc, Nucleolus)
+    assert nuc.success and nuc.domain == "imputation" and nuc.method == "auto"
+    assert nuc.iterations >= 1 and nuc.tol == 1e-9 and "sequential LP" in nuc.message
+    expected = [50.0, 75.0, 75.0]
+    # The uses documented when nucleolus returned a bare array keep working.
+    assert np.asarray(nuc).tolist() == pytest.approx(expected)
+    assert nuc.round(6).tolist() == expected and nuc.tolist() == pytest.approx(expected)
+    assert nuc.sum() == pytest.approx(200) and np.sum(nuc) == pytest.approx(200)
+    assert [nuc[0], len(nuc), nuc.shape] == [pytest.approx(50), 3, (3,)]
+    assert list(nuc) == pytest.approx(expected) and nuc[1:].tolist() == pytest.approx([75, 75])
+    assert isinstance(2 * nuc, np.ndarray) and (2 * nuc).tolist() == pytest.approx([100, 150, 150])
+    assert (nuc - np.array(expected)).max() == pytest.approx(0, abs=1e-9)
+    assert nuc == pytest.approx(expected) and in_core(g, nuc)
+    alias = nuc
+    alias += 1  # a new array: the frozen result is not written into
+    assert isinstance(alias, np.ndarray) and nuc.tolist() == pytest.approx(expected)
+    text = repr(nuc)
+    assert text.startswith("Nucleolus(x=[50.0, 75.0, 75.0], max_excess=")
+    assert nuc.to_dict()["method"] == "auto"
+
+
+@settings(max_examples=30)
+@given(games)
+def test_prenucleolus_max_excess_is_the_least_core_epsilon(game):
+    # The first LP of the prenucleolus is the least-core LP: its level is the least-core
+    # epsilon, and the prenucleolus attains it.
+    pre = nucleolus(game, domain="preimputation")
+    lc = least_core(game)
+    scale = max(1.0, float(np.abs(game.v).max()))
+    assert pre.max_excess == pytest.approx(lc.epsilon, abs=1e-9 * scale)
+    assert pre.max_excess == pytest.approx(game.excesses(pre.x)[1:-1].max(), abs=1e-12 * scale)
+
+
+def test_method_is_the_keyword_and_solver_its_deprecated_alias():
+    g = bankruptcy(200, [100, 200, 300])
+    assert nucleolus(g, method="highs").method == "highs"
+    assert nucleolus(g, solver="highs").method == "highs"  # old keyword still works
+    lc = least_core(g, solver="pulp-cbc")
+    assert lc.method == lc.solver == "pulp-cbc"
+    assert least_core(g, method="highs", solver="highs").method == "highs"
+    for solve in (nucleolus, least_core):
+        with pytest.raises(ValueError, match="method='highs' and solver='pulp-cbc' disagree"):
+            solve(g, method="highs", solver="pulp-cbc")
+        with pytest.raises(ValueError, match="method must be one of"):
+            solve(g, method="simplex")
+    with pytest.raises(AttributeError):
+        lc.solver = "highs"  # read-only alias
+
+
+def test_least_core_and_shapley_report_how_they_were_computed():
+    g = three_player(1.0)
+    lc = least_core(g, tol=1e-8)
+    assert lc.success and lc.iterations >= 1 and lc.tol == 1e-8 and "row generation" in lc.message
+    exact = shapley_value(g)
+    assert (exact.method, exact.iterations, exact.tol, exact.success) == ("exact", 0, 0.0, True)
+    est = shapley_value(g, method="sample", samples=500, rng=1)
+    assert (est.method, est.samples, est.iterations, est.success) == ("sample", 500, 500, True)
+    assert math.isnan(est.tol) and "500 random orderings" in est.message
+    assert repr(exact).startswith("ShapleyValue(values=[")

@@ -278,3 +278,20 @@ def test_a_failure_in_a_later_vectorised_chunk_names_the_chunk_and_keeps_earlier
         sweep(picky, HANG, chunk_size=4)
     assert e.value.completed.sum() == 4 and e.value.partial.vectorised
     _check_partial(e.value, 2)
+
+
+def test_result_vocabulary_and_rounded_repr():
+    r = sweep(threshold_subsidy, {"price": np.linspace(0, 0.2, 30), "subsidy": [0.0, 0.1]})
+    assert r.success and r.method == r.backend == "numpy"
+    assert r.message == "all 60 points evaluated"
+    text = repr(r)
+    assert "'price': <30 values from 0 to 0.2>" in text and "'subsidy': [0.0, 0.1]" in text
+    assert "values=<array shape=(30, 2) dtype=float64>" in text
+
+
+def test_the_partial_result_of_a_failure_is_not_a_success():
+    with pytest.raises(SweepError) as e:
+        sweep(fail_above, HANG, vectorised=False)
+    partial = e.value.partial
+    assert not partial.success and partial.message == str(e.value)
+    assert partial.method == "numpy" and not partial.vectorised

@@ -109,3 +109,12 @@ def test_thresholds_have_the_full_parameter_shape():
     assert threshold_subsidy(p).shape == (4, 3)
     iv = acceptable_prices(Parameters(subsidy=np.linspace(0, 0.4, 3), price=[[0.0], [0.1]]))
     assert iv.low.shape == iv.high.shape == (2, 3)
+
+
+def test_price_interval_is_a_result():
+    iv = acceptable_prices(Parameters(subsidy=np.array([0.1, 0.2])))
+    assert list(iv.to_dict()) == ["low", "high"]
+    assert repr(iv).startswith("PriceInterval(low=[")
+    pd = pytest.importorskip("pandas")
+    frame = iv.to_frame()
+    assert isinstance(frame, pd.DataFrame) and frame.shape == (2, 2)

@@ -1,7 +1,8 @@
-r"""Parameter grids for sweeps: axes, validation, size estimates, blocks and output shapes.
+r"""Parameter grids for sweeps: axes, validation, sizes, blocks, output shapes and results.
 
 Shared by :func:`~compensation.sweep` and the command line, which streams a grid block by
-block into a CSV file without holding it.
+block into a CSV file without holding it. A grid is an ordered mapping of parameter names to
+1-D axes; its points are their Cartesian product in C order (the last axis varies fastest).
 """
 
 from __future__ import annotations
@@ -20,9 +21,28 @@ from ..model.parameters import FIELDS, Parameters
 #: 2**20 points keep them to a few hundred MiB however large the grid.
 VECTOR_CHUNK = 2**20
 
+Axes = Mapping[str, NDArray[np.float64]]
+
 
 def format_size(nbytes: float) -> str:
-    """Human-readable size: 8053063680 → '7.5 GiB'."""
+    """Human-readable size in binary units.
+
+    Parameters
+    ----------
+    nbytes : float
+        A size in bytes, ≥ 0.
+
+    Returns
+    -------
+    str
+        E.g. ``'7.5 GiB'`` for 8,053,063,680 bytes.
+
+    Examples
+    --------
+    >>> from compensation.analysis.grid import format_size
+    >>> format_size(8053063680), format_size(512)
+    ('7.5 GiB', '512 bytes')
+    """
     units = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
     power = 0
     while nbytes >= 1024 and power < len(units) - 1:
@@ -32,7 +52,28 @@ def format_size(nbytes: float) -> str:
 
 
 def grid_axes(grid: Mapping[str, ArrayLike], base: Parameters) -> dict[str, NDArray[np.float64]]:
-    """Check the grid's names and shapes; values are checked by :func:`validate_grid`."""
+    """Check the grid's names and shapes; values are checked by :func:`validate_grid`.
+
+    Parameters
+    ----------
+    grid : mapping of str to array_like
+        Parameter name → 1-D values (in the parameter's unit).
+    base : Parameters
+        Scalar values of the parameters not swept.
+
+    Returns
+    -------
+    dict of str to ndarray
+        The axes as float arrays, in the grid's order.
+
+    Raises
+    ------
+    ValueError
+        ``base`` holds arrays; a name that is no parameter (with the closest one); an axis
+        that is not a non-empty 1-D array.
+    TypeError
+        An axis that is not numeric.
+    """
     if base.shape != ():
         raise ValueError(f"base must be scalar parameters; got array fields of shape {base.shape}")
     axes: dict[str, NDArray[np.float64]] = {}
@@ -49,13 +90,43 @@ def grid_axes(grid: Mapping[str, ArrayLike], base: Parameters) -> dict[str, NDAr
     return axes
 
 
-def validate_grid(base: Parameters, axes: Mapping[str, NDArray[np.float64]]) -> None:
-    """Check every grid value once, naming bad ones (after the size check: this allocates)."""
+def validate_grid(base: Parameters, axes: Axes) -> None:
+    """Check every grid value once, naming bad ones (after the size check: this allocates).
+
+    Parameters
+    ----------
+    base : Parameters
+        The parameters not swept.
+    axes : mapping of str to ndarray
+        The grid's axes (from :func:`grid_axes`).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        A value outside its parameter's range, with the parameter, range, unit and index.
+    """
     base.replace(**axis_arrays(axes))
 
 
 def too_large(shape: tuple[int, ...], max_bytes: float | None) -> str | None:
-    """Describe a grid whose float results would exceed ``max_bytes``, else None."""
+    """Describe a grid whose float results would exceed ``max_bytes``, else None.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The grid's shape.
+    max_bytes : float or None
+        The memory limit in bytes (None: no limit).
+
+    Returns
+    -------
+    str or None
+        The refusal, with the estimate at 8 bytes a point, or None when the grid fits.
+    """
     n = math.prod(shape)
     if max_bytes is None or 8 * n <= max_bytes:
         return None
@@ -69,9 +140,22 @@ def too_large(shape: tuple[int, ...], max_bytes: float | None) -> str | None:
 
 
 def axis_arrays(
-    axes: Mapping[str, NDArray[np.float64]], block: tuple[slice, ...] | None = None
+    axes: Axes, block: tuple[slice, ...] | None = None
 ) -> dict[str, NDArray[np.float64]]:
-    """Axis ``i`` as an array of shape (1, …, n_i, …, 1): the grid by broadcasting, no copies."""
+    """Axis ``i`` as an array of shape (1, …, n_i, …, 1): the grid by broadcasting, no copies.
+
+    Parameters
+    ----------
+    axes : mapping of str to ndarray
+        The grid's axes.
+    block : tuple of slice, optional
+        One slice per axis (from :func:`blocks`); default the whole grid.
+
+    Returns
+    -------
+    dict of str to ndarray
+        Views of the axes, shaped to broadcast against each other.
+    """
     k = len(axes)
     out = {}
     for i, (name, arr) in enumerate(axes.items()):
@@ -81,15 +165,48 @@ def axis_arrays(
 
 
 def point_at(
-    axes: Mapping[str, NDArray[np.float64]], shape: tuple[int, ...], flat: int
+    axes: Axes, shape: tuple[int, ...], flat: int
 ) -> tuple[tuple[int, ...], dict[str, float]]:
-    """Grid index and parameter values of the point at C-order position ``flat``."""
+    """Grid index and parameter values of the point at C-order position ``flat``.
+
+    Parameters
+    ----------
+    axes : mapping of str to ndarray
+        The grid's axes.
+    shape : tuple of int
+        The grid's shape.
+    flat : int
+        Position in the flattened grid, from 0.
+
+    Returns
+    -------
+    index : tuple of int
+        The point's index on each axis.
+    point : dict of str to float
+        The swept parameters' values there.
+
+    Raises
+    ------
+    ValueError
+        ``flat`` outside the grid.
+    """
     index = tuple(int(c) for c in np.unravel_index(flat, shape)) if shape else ()
     return index, {n: float(a[c]) for (n, a), c in zip(axes.items(), index)}
 
 
 def describe_point(point: Mapping[str, float]) -> str:
-    """A grid point in words, e.g. ``price=0.05, subsidy=0.1``."""
+    """A grid point in words, e.g. ``price=0.05, subsidy=0.1``.
+
+    Parameters
+    ----------
+    point : mapping of str to float
+        Swept parameters and their values.
+
+    Returns
+    -------
+    str
+        ``name=value`` pairs (10 significant digits), or "the base parameters" when empty.
+    """
     return ", ".join(f"{n}={v:.10g}" for n, v in point.items()) or "the base parameters"
 
 
@@ -98,6 +215,24 @@ def blocks(shape: tuple[int, ...], limit: int) -> Iterator[tuple[slice, ...]]:
 
     A block fixes the leading axes to one index, takes a run of the next axis and all of the
     later ones, so its points are contiguous in the flattened grid and blocks come in order.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        The grid's shape.
+    limit : int
+        Largest number of points in a block, ≥ 1.
+
+    Yields
+    ------
+    tuple of slice
+        One slice per axis.
+
+    Examples
+    --------
+    >>> from compensation.analysis.grid import blocks
+    >>> [tuple((s.start, s.stop) for s in b) for b in blocks((3, 2), 4)]
+    [((0, 2), (0, 2)), ((2, 3), (0, 2))]
     """
     k = len(shape)
     split = 0
@@ -133,7 +268,7 @@ def _same(a: NDArray[Any], b: NDArray[Any]) -> bool:
 def _spot_check(
     fn: Callable[[Parameters], ArrayLike],
     base: Parameters,
-    axes: Mapping[str, NDArray[np.float64]],
+    axes: Axes,
     block: tuple[slice, ...],
     full: NDArray[Any],
 ) -> str:
@@ -162,28 +297,61 @@ def _spot_check(
     return ""
 
 
+def _broadcastable(shape: tuple[int, ...], sizes: tuple[int, ...]) -> tuple[bool, tuple[int, ...]]:
+    """Whether an output of ``shape`` broadcasts to the block's ``sizes``, and its own shape."""
+    k = len(sizes)
+    if len(shape) >= k:
+        return all(a in (1, b) for a, b in zip(shape, sizes)), shape[k:]
+    try:
+        return np.broadcast_shapes(shape, sizes) == sizes, ()
+    except ValueError:
+        return False, ()
+
+
 def conform(
     out: NDArray[Any],
     fn: Callable[[Parameters], ArrayLike],
     base: Parameters,
-    axes: Mapping[str, NDArray[np.float64]],
+    axes: Axes,
     shape: tuple[int, ...],
+    *,
     block: tuple[slice, ...],
 ) -> NDArray[Any]:
-    """``out`` with the block's shape in front, or ``ValueError`` naming both shapes."""
+    """``out`` with the block's shape in front, or ``ValueError`` naming both shapes.
+
+    An output smaller than the block is broadcast when ``fn`` is constant along the missing
+    axes, which single-point evaluations at the block's corners and middle confirm.
+
+    Parameters
+    ----------
+    out : ndarray
+        What ``fn`` returned for the block.
+    fn : callable
+        The function swept.
+    base : Parameters
+        The parameters not swept.
+    axes : mapping of str to ndarray
+        The grid's axes.
+    shape : tuple of int
+        The whole grid's shape (for the message).
+    block : tuple of slice
+        The block evaluated (from :func:`blocks`).
+
+    Returns
+    -------
+    ndarray
+        Shape ``block sizes + output shape``.
+
+    Raises
+    ------
+    ValueError
+        ``out`` does not have one value per point of the block (e.g. a reduction such as
+        ``np.mean``), naming both shapes and, where a spot check fails, the point.
+    """
     sizes = tuple(s.stop - s.start for s in block)
-    k = len(sizes)
-    if out.shape[:k] == sizes:
+    if out.shape[: len(sizes)] == sizes:
         return out
-    if out.ndim >= k:
-        fits = all(a in (1, b) for a, b in zip(out.shape, sizes))
-        trailing = out.shape[k:]
-    else:
-        try:
-            fits = np.broadcast_shapes(out.shape, sizes) == sizes
-        except ValueError:
-            fits = False
-        trailing = ()
+    fits, trailing = _broadcastable(out.shape, sizes)
     problem = ""
     if fits:
         full = np.broadcast_to(out, sizes + trailing)

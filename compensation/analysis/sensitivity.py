@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._results import Result
 from .._validation import suggest
 from ..model.parameters import FIELDS, Parameters
 
@@ -28,11 +29,37 @@ def elasticities(
 ) -> dict[str, float]:
     r"""Elasticity of ``fn`` with respect to each named parameter at ``p``.
 
+    Parameters
+    ----------
+    fn : callable
+        Function of scalar :class:`Parameters` returning a number.
+    p : Parameters
+        The point (scalar parameters) at which to differentiate.
+    names : sequence of str
+        Parameters to differentiate with respect to.
+    rel_step : float, default 1e-4
+        Relative step :math:`h` of the central difference.
+
+    Returns
+    -------
+    dict of str to float
+        :math:`\varepsilon_k`, dimensionless: the % change of ``fn`` per 1% change of the
+        parameter. Parameters at 0 (or where ``fn`` is 0 or not finite) give NaN: an
+        elasticity is not defined there.
+
+    Raises
+    ------
+    ValueError
+        A name that is no parameter (with the closest one); a stepped value outside the
+        parameter's range (a parameter at a bound of its range: lower ``rel_step`` or move
+        ``p``).
+    TypeError
+        ``fn`` returns something that is not one number.
+
+    Notes
+    -----
     .. math:: \varepsilon_k = \frac{\partial \ln f}{\partial \ln \theta_k}
               \approx \frac{f(\theta_k (1+h)) - f(\theta_k (1-h))}{2 h\, f(\theta)}
-
-    Parameters at 0 (or where ``fn`` is 0 or not finite) give NaN: an elasticity is not
-    defined there.
 
     Examples
     --------
@@ -57,8 +84,18 @@ def elasticities(
 
 
 @dataclass(frozen=True)
-class TornadoBar:
-    """Effect of moving one parameter across its range, others fixed."""
+class TornadoBar(Result):
+    """Effect of moving one parameter across its range, others fixed.
+
+    Attributes
+    ----------
+    name : str
+        The parameter moved.
+    low, high : float
+        The ends of its range, in its unit.
+    value_at_low, value_at_high : float
+        The outcome at each end, in the unit of the function's output.
+    """
 
     name: str
     low: float
@@ -77,7 +114,30 @@ def tornado(
     p: Parameters,
     ranges: Mapping[str, tuple[float, float]],
 ) -> list[TornadoBar]:
-    """One-at-a-time sensitivity: bars sorted by swing, largest first.
+    r"""One-at-a-time sensitivity: bars sorted by swing, largest first.
+
+    Parameters
+    ----------
+    fn : callable
+        Function of scalar :class:`Parameters` returning a number.
+    p : Parameters
+        The base point; each parameter moves alone from it.
+    ranges : mapping of str to (float, float)
+        Parameter name → (low, high), in the parameter's unit.
+
+    Returns
+    -------
+    list of TornadoBar
+        One bar per parameter, by decreasing swing :math:`|f(\text{high}) - f(\text{low})|`
+        (bars with an infinite or NaN swing last).
+
+    Raises
+    ------
+    ValueError
+        A name that is no parameter (with the closest one); an end outside the parameter's
+        range.
+    TypeError
+        ``fn`` returns something that is not one number.
 
     Examples
     --------
@@ -86,6 +146,8 @@ def tornado(
     ...                {"price": (0.0, 0.05), "brand_benefit": (0.0, 0.04)})
     >>> [(b.name, round(b.swing, 3)) for b in bars]
     [('price', 0.05), ('brand_benefit', 0.04)]
+    >>> bars[0]
+    TornadoBar(name='price', low=0.0, high=0.05, value_at_low=0.214, value_at_high=0.164)
     """
     _check(list(ranges))
     bars = []

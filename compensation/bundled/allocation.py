@@ -12,35 +12,50 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._results import Result
 from .._validation import check_choice, check_domain
 from ..exceptions import InfeasibleError
 from ..solvers import _lp
 from ..solvers.cooperative import TUGame
+from ._split_lp import Problem, Rows, binding, closest, conflict, objective_rows, solve, unit
 
 __all__ = ["Allocation", "split_surplus"]
 
 OBJECTIVES = ("l1-to-scores", "max-min", "least-core")
 MAX_GAME_PLAYERS = 16
+#: The LP solver each ``solver`` option runs ("auto" is scipy's HiGHS).
+METHODS = {"auto": "highs", "highs": "highs", "pulp-highs": "pulp-highs", "pulp-cbc": "pulp-cbc"}
 
 
 @dataclass(frozen=True)
-class Allocation:
-    r"""Result of :func:`split_surplus`.
+class Allocation(Result):
+    r"""Result of :func:`split_surplus`; money in 万元.
 
     Attributes
     ----------
-    shares : ndarray
-        Amount for each member (万元); sums to the surplus.
-    target : ndarray
-        Score-proportional target :math:`R s_j / \sum s`.
+    shares : ndarray, shape (m,)
+        :math:`x_j`, the amount for each member (万元); sums to the surplus :math:`R`.
+    target : ndarray, shape (m,)
+        Score-proportional target :math:`t_j = R s_j / \sum_k s_k` (万元).
     binding : tuple of str
-        Names of the inequality constraints that hold with equality.
+        Names of the inequality constraints that hold with equality (within ``tol``).
     objective : str
         The objective used.
     objective_value : float
-        Its optimal value (L1 distance, minimum weighted share, or least-core epsilon).
+        Its optimal value: the L1 distance to the targets (万元), the smallest share per unit
+        of normalised score (万元), or the least-core :math:`\varepsilon` (万元).
     names : tuple of str
         Member names.
+    success : bool
+        True: the LP was solved to optimality (an infeasible one raises instead).
+    message : str
+        The LP solver's own report.
+    method : str
+        The LP solver that ran: ``"highs"`` (scipy's HiGHS, what ``"auto"`` picks),
+        ``"pulp-highs"`` or ``"pulp-cbc"``.
+    tol : float
+        Absolute tolerance (万元) within which a constraint counts as binding,
+        :math:`10^{-7} \max(1, R)`.
     """
 
     shares: NDArray[np.float64]
@@ -49,22 +64,10 @@ class Allocation:
     objective: str
     objective_value: float
     names: tuple[str, ...]
-
-    def __repr__(self) -> str:
-        parts = ", ".join(f"{n}: {v:.6g}" for n, v in zip(self.names, self.shares))
-        return f"Allocation({parts}; {self.objective}={self.objective_value:.6g})"
-
-
-@dataclass
-class _Rows:
-    A: list[NDArray[np.float64]]
-    b: list[float]
-    names: list[str]
-
-    def add(self, row: NDArray[np.float64], rhs: float, name: str) -> None:
-        self.A.append(row)
-        self.b.append(rhs)
-        self.names.append(name)
+    success: bool = True
+    message: str = ""
+    method: str = "highs"
+    tol: float = 1e-7
 
 
 def split_surplus(
@@ -86,15 +89,16 @@ def split_surplus(
     surplus : float
         :math:`R`, the amount to split (万元), ≥ 0.
     scores : array_like, shape (m,)
-        Performance scores :math:`s_j \ge 0` (e.g. from :func:`performance_scores`), not all 0.
+        Performance scores :math:`s_j \ge 0` (dimensionless, e.g. from
+        :func:`performance_scores`), not all 0.
     game : TUGame, optional
-        Coalition values; adds participation :math:`x_j \ge v(\{j\})` and core constraints
-        :math:`x(T) \ge v(T)` for every coalition (up to 16 members).
+        Coalition values (万元); adds participation :math:`x_j \ge v(\{j\})` and core
+        constraints :math:`x(T) \ge v(T)` for every coalition (up to 16 members).
     floors, caps : array_like, shape (m,), optional
-        Minimum and maximum amounts per member (万元); ``inf`` for no cap.
+        Minimum and maximum amounts per member (万元), ≥ 0; ``inf`` for no cap.
     group_floors : mapping, optional
-        ``{"primary care": ([1, 2, 3, 4], 0.4)}``: the members listed get together at least
-        that share of :math:`R`.
+        ``{"primary care": ([1, 2, 3, 4], 0.4)}``: the members listed (indices from 0) get
+        together at least that share (in [0, 1]) of :math:`R`.
     objective : {"l1-to-scores", "max-min", "least-core"}
         Minimise :math:`\sum_j |x_j - t_j|` to the targets :math:`t_j = R s_j / \sum s`;
         maximise the smallest :math:`x_j / s_j`; or minimise the largest coalition excess
@@ -107,16 +111,34 @@ def split_surplus(
     Returns
     -------
     Allocation
+        The shares with the binding constraints, the objective's value and the solver's
+        report.
 
     Raises
     ------
     InfeasibleError
-        With ``.constraints`` naming an irreducible set of conflicting constraints.
+        No split satisfies the constraints; ``.constraints`` names an irreducible set of
+        conflicting ones.
+    ValueError
+        An unknown ``objective`` or ``solver``; a negative or non-finite ``surplus``,
+        ``scores``, ``floors`` or ``caps``; arrays without one entry per member; a group
+        naming no member or one out of range; ``objective="least-core"`` without a game; a
+        game of another size than ``scores`` or of more than 16 members.
+    ImportError
+        A pulp solver without pulp (or HiGHS without highspy) installed.
 
     Notes
     -----
-    Ties are broken deterministically: among optimal solutions, the one closest to the targets
-    in the largest deviation, then in total deviation.
+    With the default objective the LP is
+
+    .. math::
+
+        \min_{x, d} \sum_j d_j \quad \text{s.t.} \quad
+        -d_j \le x_j - t_j \le d_j, \quad \sum_j x_j = R, \quad x_j \ge 0,
+
+    plus every floor, cap, group floor and (with a game) :math:`x(T) \ge v(T)`. Ties are
+    broken deterministically: among optimal solutions, the one closest to the targets in the
+    largest deviation, then in total deviation.
 
     Examples
     --------
@@ -125,245 +147,154 @@ def split_surplus(
     ...                   names=["leader", "centre A", "centre B"])
     >>> a.shares.round(6).tolist(), a.binding
     ([50.0, 33.333333, 16.666667], ())
+    >>> a.success, a.method
+    (True, 'highs')
     >>> split_surplus(100.0, [0.9, 0.6, 0.3], floors=[0, 40, 0]).binding
     ('floor[member 1]',)
     """
     check_choice("objective", objective, OBJECTIVES)
+    check_choice("solver", solver, _lp.SOLVERS)
     R = float(check_domain("surplus", surplus, "nonneg", "万元"))
-    s = check_domain("scores", scores, "nonneg")
-    if s.ndim != 1 or s.size == 0 or s.sum() <= 0:
-        raise ValueError(f"scores must be a 1-D array of values ≥ 0, not all 0; got {s.tolist()}")
+    s = _check_scores(scores)
     m = s.size
-    if game is not None:
-        if game.n != m:
-            raise ValueError(f"game has {game.n} players but scores has {m} members")
-        if m > MAX_GAME_PLAYERS:
-            raise ValueError(
-                f"core constraints are enumerated for at most {MAX_GAME_PLAYERS} members; got {m}"
-            )
-    if objective == "least-core" and game is None:
-        raise ValueError("objective='least-core' needs a game")
-    label = (
-        tuple(names)
-        if names is not None
-        else (game.names if game is not None else tuple(f"member {j}" for j in range(m)))
-    )
-    if len(label) != m:
-        raise ValueError(f"names must have {m} entries; got {len(label)}")
+    _check_game(game, m, objective)
+    label = _member_names(names, game, m)
     target = R * s / s.sum()
-
-    # Variables: x (m), then one auxiliary z (d for L1 uses m more).
-    n_aux = m if objective == "l1-to-scores" else 1
-    nv = m + n_aux
-    hard = _Rows([], [], [])
-    if floors is not None:
-        lo = check_domain("floors", floors, "nonneg", "万元")
-        _length("floors", lo, m)
-        for j in range(m):
-            if lo[j] > 0:
-                hard.add(-_unit(nv, j), -lo[j], f"floor[{label[j]}]")
-    if caps is not None:
-        hi = np.asarray(caps, dtype=float)
-        _length("caps", hi, m)
-        if np.isnan(hi).any() or (hi < 0).any():
-            raise ValueError(f"caps must be ≥ 0 (万元; inf for none); got {hi.tolist()}")
-        for j in range(m):
-            if np.isfinite(hi[j]):
-                hard.add(_unit(nv, j), hi[j], f"cap[{label[j]}]")
-    for gname, (members, share) in (group_floors or {}).items():
-        share = float(check_domain(f"group_floors[{gname!r}] share", share, "share"))
-        row = np.zeros(nv)
-        idx = list(members)
-        if not idx or any(not 0 <= int(k) < m for k in idx):
-            raise ValueError(f"group_floors[{gname!r}] must list members among 0..{m - 1}")
-        row[idx] = -1.0
-        hard.add(row, -share * R, f"group_floor[{gname}]")
-    coalition_rows = _Rows([], [], [])
-    if game is not None:
-        full = (1 << m) - 1
-        for t in range(1, full):
-            members = [j for j in range(m) if (t >> j) & 1]
-            row = np.zeros(nv)
-            row[members] = -1.0
-            name = (
-                f"participation[{label[members[0]]}]"
-                if len(members) == 1
-                else "core{" + ", ".join(label[j] for j in members) + "}"
-            )
-            coalition_rows.add(row, -float(game.v[t]), name)
-
-    c = np.zeros(nv)
-    objective_rows = _Rows([], [], [])
-    if objective == "l1-to-scores":
-        c[m:] = 1.0
-        for j in range(m):
-            d = np.zeros(nv)
-            d[j], d[m + j] = 1.0, -1.0
-            objective_rows.add(d, target[j], "")
-            d = np.zeros(nv)
-            d[j], d[m + j] = -1.0, -1.0
-            objective_rows.add(d, -target[j], "")
-    elif objective == "max-min":
-        c[m] = -1.0
-        for j in range(m):
-            if s[j] > 0:
-                row = np.zeros(nv)
-                row[j], row[m] = -1.0, s[j] / s.sum()
-                objective_rows.add(row, 0.0, "")
-    else:
-        c[m] = 1.0
-        for row, rhs in zip(coalition_rows.A, coalition_rows.b):
-            r = row.copy()
-            r[m] = -1.0
-            objective_rows.add(r, rhs, "")
-    constraint_rows = hard.A + (coalition_rows.A if objective != "least-core" else [])
-    constraint_b = hard.b + (coalition_rows.b if objective != "least-core" else [])
-    constraint_names = hard.names + (coalition_rows.names if objective != "least-core" else [])
-    eq = np.zeros((1, nv))
-    eq[0, :m] = 1.0
-    bounds: list[tuple[float | None, float | None]] = [(0.0, None)] * m + [(None, None)] * n_aux
-
-    def run(cost: NDArray, extra_A: list, extra_b: list) -> _lp.LPResult:
-        A = np.array(constraint_rows + objective_rows.A + extra_A, dtype=float).reshape(-1, nv)
-        b = np.array(constraint_b + objective_rows.b + extra_b, dtype=float)
-        return _lp.solve(
-            cost, A if len(A) else None, b if len(A) else None, eq, np.array([R]), bounds, solver
-        )
-
-    res = run(c, [], [])
+    width = m + (m if objective == "l1-to-scores" else 1)  # shares, then auxiliary variables
+    hard = (
+        _floor_rows(floors, label, width)
+        + _cap_rows(caps, label, width)
+        + _group_rows(group_floors, R, m, width)
+    )
+    coalitions = _coalition_rows(game, label, width)
+    c, auxiliary = objective_rows(objective, s, target, coalitions, width)
+    soft = objective == "least-core"  # the core enters the objective, not the constraints
+    problem = Problem(m, R, target, c, hard if soft else hard + coalitions, auxiliary, solver)
+    res = solve(problem, problem.c, problem.constraints + problem.auxiliary)
     if res.status == 2:
-        conflict = _conflict(
-            constraint_rows, constraint_b, constraint_names, eq, R, bounds, m, solver
-        )
+        named = conflict(problem)
         raise InfeasibleError(
             f"no split of {R:g} satisfies these constraints together with Σ shares = {R:g}: "
-            + ", ".join(conflict),
-            conflict,
+            + ", ".join(named),
+            named,
         )
     if res.status != 0:  # pragma: no cover - bounded by construction
         raise RuntimeError(f"allocation LP failed: {res.message}")
-    best = res.fun
-    base_A = constraint_rows + objective_rows.A
-    base_b = constraint_b + objective_rows.b
     # Deterministic tie-break: keep the objective within rounding, then move as close to the
     # targets as possible, first in the largest deviation, then in the total deviation.
-    slack = 1e-9 * max(1.0, abs(best), R)
-    x = _closest(base_A, base_b, c, best + slack, eq, R, bounds, target, m, solver, res.x)
+    slack = 1e-9 * max(1.0, abs(res.fun), R)
+    x = closest(problem, bound=res.fun + slack, x0=res.x)
     shares = x[:m].copy()
     shares += (R - shares.sum()) / m  # exact efficiency after floating-point solving
-    value = best if objective != "max-min" else -best
     tol = 1e-7 * max(1.0, R)
-    binding = tuple(
-        name
-        for row, rhs, name in zip(constraint_rows, constraint_b, constraint_names)
-        if abs(float(row[:m] @ shares) - rhs) <= tol
+    return Allocation(
+        shares,
+        target,
+        binding(problem.constraints, shares, tol),
+        objective,
+        float(-res.fun if objective == "max-min" else res.fun),
+        label,
+        success=True,
+        message=res.message,
+        method=METHODS[solver],
+        tol=tol,
     )
-    return Allocation(shares, target, binding, objective, float(value), label)
 
 
-def _closest(
-    base_A: list,
-    base_b: list,
-    c: NDArray,
-    bound: float,
-    eq: NDArray,
-    R: float,
-    bounds: list,
-    target: NDArray,
-    m: int,
-    solver: str,
-    x0: NDArray,
-) -> NDArray:
-    """Return the optimum whose sorted deviations from the targets are lexicographically least.
+# ----- inputs ----------------------------------------------------------------------------------
+def _check_scores(scores: ArrayLike) -> NDArray[np.float64]:
+    s = check_domain("scores", scores, "nonneg")
+    if s.ndim != 1 or s.size == 0 or s.sum() <= 0:
+        raise ValueError(f"scores must be a 1-D array of values ≥ 0, not all 0; got {s.tolist()}")
+    return s
 
-    Among solutions with c @ x <= bound this one is unique. Like the nucleolus: minimise the
-    largest deviation u, fix the members whose deviation is u in every optimal solution
-    (positive dual), and repeat with the others.
-    """
-    nv = len(c)
-    fixed: dict[int, float] = {}
-    x = x0
-    tol = 1e-9 * max(1.0, R)
-    for _ in range(m):
-        free = [j for j in range(m) if j not in fixed]
-        if not free:
-            break
-        total = nv + 1
-        rows = [np.concatenate([row, [0.0]]) for row in base_A]
-        rows.append(np.concatenate([c, [0.0]]))
-        rhs = [*base_b, bound]
-        dev_rows = []
-        for j in free:
-            for sign in (1.0, -1.0):
-                r = np.zeros(total)
-                r[j], r[nv] = sign, -1.0
-                dev_rows.append((j, len(rows)))
-                rows.append(r)
-                rhs.append(sign * target[j])
-        eq_rows = [np.concatenate([eq[0], [0.0]])]
-        eq_rhs = [R]
-        for j, val in fixed.items():
-            r = np.zeros(total)
-            r[j] = 1.0
-            eq_rows.append(r)
-            eq_rhs.append(val)
-        cost = np.zeros(total)
-        cost[nv] = 1.0
-        res = _lp.solve(
-            cost,
-            np.array(rows),
-            np.array(rhs),
-            np.array(eq_rows),
-            np.array(eq_rhs),
-            [*bounds, (0.0, None)],
-            solver,
+
+def _check_game(game: TUGame | None, m: int, objective: str) -> None:
+    if game is None:
+        if objective == "least-core":
+            raise ValueError("objective='least-core' needs a game")
+        return
+    if game.n != m:
+        raise ValueError(f"game has {game.n} players but scores has {m} members")
+    if m > MAX_GAME_PLAYERS:
+        raise ValueError(
+            f"core constraints are enumerated for at most {MAX_GAME_PLAYERS} members; got {m}"
         )
-        if res.status != 0:
-            break
-        x = res.x[:nv]
-        u = res.x[nv]
-        pinned = {j for j, k in dev_rows if res.ineq_duals[k] > 1e-12}
-        if u <= tol or not pinned:
-            break
-        for j in pinned:
-            fixed[j] = float(x[j])
-    return x
 
 
-def _conflict(
-    rows: list, b: list, names: list, eq: NDArray, R: float, bounds: list, m: int, solver: str
-) -> tuple[str, ...]:
-    """Deletion filter: an irreducible subset of named constraints that is infeasible."""
-    nv = eq.shape[1]
-    keep = list(range(len(rows)))
-
-    def feasible(idx: list[int]) -> bool:
-        A = np.array([rows[i] for i in idx]).reshape(-1, nv)
-        res = _lp.solve(
-            np.zeros(nv),
-            A if idx else None,
-            np.array([b[i] for i in idx]) if idx else None,
-            eq,
-            np.array([R]),
-            [(0.0, None)] * m + [(None, None)] * (nv - m),
-            solver,
-        )
-        return res.status == 0
-
-    for i in list(keep):
-        trial = [k for k in keep if k != i]
-        if not feasible(trial):
-            keep = trial
-    found = tuple(names[i] for i in keep)
-    return found if found else ("shares ≥ 0",)
+def _member_names(names: Sequence[str] | None, game: TUGame | None, m: int) -> tuple[str, ...]:
+    if names is not None:
+        label = tuple(names)
+    elif game is not None:
+        label = game.names
+    else:
+        label = tuple(f"member {j}" for j in range(m))
+    if len(label) != m:
+        raise ValueError(f"names must have {m} entries; got {len(label)}")
+    return label
 
 
-def _length(name: str, arr: NDArray, m: int) -> None:
+def _length(name: str, arr: NDArray[np.float64], m: int) -> None:
     if arr.shape != (m,):
         raise ValueError(f"{name} must have one entry per member ({m}); got shape {arr.shape}")
 
 
-def _unit(n: int, j: int) -> NDArray[np.float64]:
-    e = np.zeros(n)
-    e[j] = 1.0
-    return e
+# ----- constraints -----------------------------------------------------------------------------
+def _floor_rows(floors: ArrayLike | None, label: tuple[str, ...], width: int) -> Rows:
+    r""":math:`x_j \ge` floor, written :math:`-x_j \le -` floor (zero floors add nothing)."""
+    rows = Rows()
+    if floors is None:
+        return rows
+    lo = check_domain("floors", floors, "nonneg", "万元")
+    _length("floors", lo, len(label))
+    for j in np.flatnonzero(lo > 0).tolist():
+        rows.add(unit(width, j, -1.0), -lo[j], f"floor[{label[j]}]")
+    return rows
+
+
+def _cap_rows(caps: ArrayLike | None, label: tuple[str, ...], width: int) -> Rows:
+    r""":math:`x_j \le` cap for every finite cap."""
+    rows = Rows()
+    if caps is None:
+        return rows
+    hi = np.asarray(caps, dtype=float)
+    _length("caps", hi, len(label))
+    if np.isnan(hi).any() or (hi < 0).any():
+        raise ValueError(f"caps must be ≥ 0 (万元; inf for none); got {hi.tolist()}")
+    for j in np.flatnonzero(np.isfinite(hi)).tolist():
+        rows.add(unit(width, j), hi[j], f"cap[{label[j]}]")
+    return rows
+
+
+def _group_rows(
+    group_floors: Mapping[str, tuple[Sequence[int], float]] | None, R: float, m: int, width: int
+) -> Rows:
+    r""":math:`\sum_{j \in G} x_j \ge` share × R for each group."""
+    rows = Rows()
+    for gname, (members, share) in (group_floors or {}).items():
+        share = float(check_domain(f"group_floors[{gname!r}] share", share, "share"))
+        idx = list(members)
+        if not idx or any(not 0 <= int(k) < m for k in idx):
+            raise ValueError(f"group_floors[{gname!r}] must list members among 0..{m - 1}")
+        row = np.zeros(width)
+        row[idx] = -1.0
+        rows.add(row, -share * R, f"group_floor[{gname}]")
+    return rows
+
+
+def _coalition_rows(game: TUGame | None, label: tuple[str, ...], width: int) -> Rows:
+    r""":math:`x(T) \ge v(T)` for every proper coalition: participation for single members."""
+    rows = Rows()
+    if game is None:
+        return rows
+    m = len(label)
+    for t in range(1, (1 << m) - 1):
+        members = [j for j in range(m) if (t >> j) & 1]
+        row = np.zeros(width)
+        row[members] = -1.0
+        if len(members) == 1:
+            name = f"participation[{label[members[0]]}]"
+        else:
+            name = "core{" + ", ".join(label[j] for j in members) + "}"
+        rows.add(row, -float(game.v[t]), name)
+    return rows

@@ -1,4 +1,4 @@
-r"""Transfers fixed by contract before any surplus is split (MODEL.md §6; SEEDS.md paper 003).
+r"""Transfers fixed by contract before any surplus is split (MODEL.md §6).
 
 Luzhou's "1+1+N" contract: a management fee free in year 1, 50% in year 2 and full from year 3,
 each scaled by the city's assessment; dispatched staff paid at the leading hospital's level when
@@ -13,14 +13,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._results import Result
 from .._validation import check_domain
 
 __all__ = ["ContractCashFlows", "ContractSchedule"]
 
 
 @dataclass(frozen=True)
-class ContractCashFlows:
+class ContractCashFlows(Result):
     """Yearly transfers from the members to the leading side, in 万元 (years 1..T).
+
+    ``to_frame()`` gives one row per year, the totals repeated (needs pandas).
 
     Attributes
     ----------
@@ -63,6 +66,12 @@ class ContractSchedule:
         Days on site per year by professional title (e.g. ``{"chief": 40}``).
     daily_rates : mapping of str to float, optional
         Pay per day on site by title (万元 per day).
+
+    Raises
+    ------
+    ValueError
+        A negative or non-finite amount, naming it and its unit; an empty ``fee_phase_in`` or
+        one with a share outside [0, 1]; a title in ``part_time_days`` without a daily rate.
 
     Examples
     --------
@@ -120,7 +129,20 @@ class ContractSchedule:
             Yearly discount rate :math:`\rho` ≥ 0.
         leader_cost, primary_benefit : array_like, default 0
             The leader's yearly cost of dispatching staff and the members' yearly benefit
-            (万元), scalars or length T, for the participation checks.
+            (万元), ≥ 0, scalars or length T, for the participation checks.
+
+        Returns
+        -------
+        ContractCashFlows
+            Fee, staff pay and transfer per year (万元), their present value and each side's
+            net present value and participation.
+
+        Raises
+        ------
+        ValueError
+            ``years`` not a whole number ≥ 1; ``assessment`` or ``evaluation`` outside
+            [0, 1], a negative cost, benefit or ``discount_rate``, or a per-year input with
+            neither one nor ``years`` entries.
 
         Notes
         -----

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from .._optional import require
+from .._results import Result
 
 __all__ = ["PerformanceScores", "performance_scores"]
 
 
 @dataclass(frozen=True)
-class PerformanceScores:
-    """Normalised indicators and weighted scores.
+class PerformanceScores(Result):
+    """Normalised indicators and weighted scores (dimensionless).
 
     Attributes
     ----------
@@ -27,10 +31,32 @@ class PerformanceScores:
         Each indicator mapped to [0, 1] (0 at or below the floor, 1 at or beyond the target).
     scores : ndarray, shape (members,)
         Weighted sums, in [0, 1].
+    names : tuple of str
+        Indicator names (default "indicator k").
     """
 
     normalised: NDArray[np.float64]
     scores: NDArray[np.float64]
+    names: tuple[str, ...] = ()
+
+    def to_frame(self) -> Any:
+        """One row per member: the normalised indicators, then ``score``.
+
+        Returns
+        -------
+        pandas.DataFrame
+
+        Raises
+        ------
+        ImportError
+            Without pandas (``pip install 'compensation[frame]'``).
+        """
+        pd = require("pandas")
+        k = self.normalised.shape[1]
+        columns = list(self.names) or [f"indicator {i}" for i in range(k)]
+        frame = pd.DataFrame(self.normalised, columns=columns)
+        frame["score"] = self.scores
+        return frame
 
 
 def performance_scores(
@@ -56,11 +82,21 @@ def performance_scores(
     weights : array_like, shape (indicators,)
         Non-negative weights summing to 1.
     names : sequence of str, optional
-        Indicator names used in error messages.
+        Indicator names, used in error messages and kept in the result.
 
     Returns
     -------
     PerformanceScores
+        The normalised indicators :math:`z_{jk}` and the scores :math:`S_j`, in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        ``indicators`` not a (members, indicators) table or holding NaN or inf (the message
+        names the first member and indicator); ``names``, ``directions``, ``floors``,
+        ``targets`` or ``weights`` without one finite entry per indicator; a direction other
+        than "higher" or "lower"; weights negative or not summing to 1; a floor on the wrong
+        side of its target.
 
     Notes
     -----
@@ -76,6 +112,9 @@ def performance_scores(
     ...                         floors=[0.5, 12.0], targets=[0.8, 7.0], weights=[0.6, 0.4])
     >>> ps.scores.round(4).tolist()
     [0.64, 0.18]
+    >>> ps
+    PerformanceScores(normalised=[[0.666667, 0.6], [0.166667, 0.2]], scores=[0.64, 0.18],
+                      names=('indicator 0', 'indicator 1'))
     """
     y = np.asarray(indicators, dtype=float)
     if y.ndim != 2:
@@ -110,4 +149,4 @@ def performance_scores(
                 f"indicator; got floor {f[i]:g}, target {t[i]:g}"
             )
     z = np.clip((y - f) / (t - f), 0.0, 1.0)
-    return PerformanceScores(z, z @ w)
+    return PerformanceScores(z, z @ w, tuple(label))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._results import Result
 from .._validation import check_domain, domain_error
 
 __all__ = ["Settlement", "SettlementRule", "capitation_budget", "settle"]
@@ -35,6 +36,14 @@ def capitation_budget(
     ndarray
         The budget in 万元 per year, summed over the last axis (leading axes broadcast).
 
+    Raises
+    ------
+    ValueError
+        A negative or non-finite input, naming it, its unit and the first bad entry; inputs
+        whose shapes do not broadcast together.
+    TypeError
+        An input that is not numeric.
+
     Examples
     --------
     >>> from compensation import capitation_budget
@@ -49,9 +58,9 @@ def capitation_budget(
 
 @dataclass(frozen=True)
 class SettlementRule:
-    r"""Year-end settlement rule of a bundled budget.
+    r"""Year-end settlement rule of a bundled budget (MODEL.md §6).
 
-    Attributes
+    Parameters
     ----------
     retention : float, default 1
         :math:`r_s`, share of a surplus the consortium keeps (结余留用), in [0, 1].
@@ -67,6 +76,17 @@ class SettlementRule:
         If True the consortium shares only the savings beyond the MSR, which makes the
         settlement continuous; if False (MODEL.md §6, as in Medicare's shared savings) it
         shares from the first yuan once the MSR is met, with a jump at the threshold.
+
+    Raises
+    ------
+    ValueError
+        Every value outside its range, all named in one message.
+
+    Examples
+    --------
+    >>> from compensation import SettlementRule
+    >>> SettlementRule(retention=0.8, cap=0.06).cap
+    0.06
     """
 
     retention: float = 1.0
@@ -91,8 +111,10 @@ class SettlementRule:
 
 
 @dataclass(frozen=True)
-class Settlement:
+class Settlement(Result):
     """Outcome of :func:`settle`, in 万元; arrays broadcast like the inputs.
+
+    ``to_frame()`` gives one row per (broadcast) budget-spending pair (needs pandas).
 
     Attributes
     ----------
@@ -134,6 +156,16 @@ def settle(
     Returns
     -------
     Settlement
+        Balance and its split, in 万元, shaped like ``budget``, ``spending`` and ``quality``
+        broadcast together.
+
+    Raises
+    ------
+    ValueError
+        ``budget`` not > 0, ``spending`` negative, ``quality`` outside [0, 1] (or any of them
+        not finite), naming the first bad entry; shapes that do not broadcast together.
+    TypeError
+        An input that is not numeric.
 
     Notes
     -----
@@ -157,6 +189,8 @@ def settle(
     >>> s = settle(1000.0, [900.0, 1030.0, 1100.0])
     >>> s.consortium.tolist(), s.payer.tolist()
     ([100.0, -15.0, -75.0], [0.0, -15.0, -25.0])
+    >>> settle(1000.0, 900.0)
+    Settlement(balance=100.0, consortium=100.0, payer=0.0, payer_outlay=1000.0)
     """
     rule = SettlementRule() if rule is None else rule
     B = check_domain("budget", budget, "positive", "万元")

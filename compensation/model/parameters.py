@@ -182,7 +182,7 @@ class Parameters:
         Patient-flow form of MODEL.md §3 (see :func:`compensation.shift_share`).
     logit_intercept, quality_sensitivity, price_sensitivity : float
         :math:`\alpha_0, \alpha_s, \alpha_p` of the logit flow; a negative
-        :math:`\alpha_s` makes patients migrate up (SEEDS.md, paper 000).
+        :math:`\alpha_s` makes patients migrate up (observed by the 2025 sociology of consortia).
     leader_visit_price, primary_visit_price : float
         Out-of-pocket list prices :math:`p_L, p_P` (万元/visit).
     leader_reimbursement, primary_reimbursement : float

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .._results import Result
 from .._validation import check_domain
 from ..games import advantages, tripartite_game
 from ..model.parameters import Parameters, _unchecked, require_scalar
@@ -39,8 +40,14 @@ def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
     Returns
     -------
     ndarray
-        :math:`g^*` in 万元 per doctor-day; ``inf`` where primary care never chooses Active
-        (:math:`B_1 < 0` whatever :math:`g`).
+        :math:`g^*` in 万元 per doctor-day, of shape ``p.shape``; ``inf`` where primary care
+        never chooses Active (:math:`B_1 < 0` whatever :math:`g`).
+
+    Raises
+    ------
+    AttributeError
+        If ``p`` is not a :class:`~compensation.Parameters`; a valid ``p`` never raises (its
+        values were checked when it was built).
 
     Notes
     -----
@@ -66,7 +73,7 @@ def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
 
 
 @dataclass(frozen=True)
-class PriceInterval:
+class PriceInterval(Result):
     """Internal prices (万元 per doctor-day) at which (Sink, Active) is an equilibrium.
 
     Attributes
@@ -99,7 +106,14 @@ def acceptable_prices(p: Parameters) -> PriceInterval:
     PriceInterval
         ``low`` and ``high`` with ``.empty`` where ``low > high``. For :math:`\eta = 1` the
         price is a pure transfer inside one entity: the interval is the whole line when both
-        advantages are ≥ 0 and empty (``low = inf``, ``high = -inf``) otherwise.
+        advantages are ≥ 0 and empty (``low = inf``, ``high = -inf``) otherwise. Prices in
+        万元 per doctor-day, of shape ``p.shape``.
+
+    Raises
+    ------
+    AttributeError
+        If ``p`` is not a :class:`~compensation.Parameters`; a valid ``p`` never raises (its
+        values were checked when it was built).
 
     Notes
     -----
@@ -141,7 +155,19 @@ def threshold_price(p: Parameters) -> NDArray[np.float64]:
     ndarray
         :math:`w^*` in 万元 per doctor-day (negative: the leader would sink even if it paid
         primary care); ``inf`` where no price works because primary care refuses every price
-        the leader accepts.
+        the leader accepts. Of shape ``p.shape``.
+
+    Raises
+    ------
+    AttributeError
+        If ``p`` is not a :class:`~compensation.Parameters`; a valid ``p`` never raises (its
+        values were checked when it was built).
+
+    Notes
+    -----
+    .. math:: w^* = w_{low} \text{ if } w_{low} \le w_{high}, \text{ else } \infty,
+
+    with :math:`w_{low}, w_{high}` of :func:`acceptable_prices`.
 
     Examples
     --------
@@ -156,7 +182,7 @@ def threshold_price(p: Parameters) -> NDArray[np.float64]:
 
 
 @dataclass(frozen=True)
-class SplitWindow:
+class SplitWindow(Result):
     """Shares of a fixed subsidy budget paid to the leader that keep full cooperation stable.
 
     Attributes
@@ -183,7 +209,18 @@ class SplitWindow:
         return not (self.government_willing and self.low < self.high)
 
     def contains(self, alpha: float) -> bool:
-        """Whether the split ``alpha`` makes (1, 1, 1) asymptotically stable."""
+        """Whether the split ``alpha`` makes (1, 1, 1) asymptotically stable.
+
+        Parameters
+        ----------
+        alpha : float
+            Share of the budget paid to the leader.
+
+        Returns
+        -------
+        bool
+            ``government_willing and low < alpha < high``.
+        """
         return self.government_willing and self.low < alpha < self.high
 
 
@@ -216,6 +253,14 @@ def subsidy_split_window(
     Returns
     -------
     SplitWindow
+        ``.low`` and ``.high`` (shares of the budget, clipped to [0, 1]), the conditions
+        before clipping, and ``.government_willing``; ``.contains(alpha)`` tests a split.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` has array fields, ``budget`` is not finite and > 0, or a cost, reward, loss
+        or fine is not finite and ≥ 0.
 
     Notes
     -----

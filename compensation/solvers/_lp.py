@@ -4,11 +4,15 @@ Every LP here is small and dense (coalition constraints are generated lazily), s
 interface takes arrays. ``"auto"`` picks scipy's built-in HiGHS: the same solver as pulp's
 HiGHS without the modelling layer, which costs more than the solve on these LPs (measured in
 ``benchmarks/bench_cooperative.py``).
+
+Call ``solve(c, A_ub=..., b_ub=..., A_eq=..., b_eq=..., bounds=..., method=...)``: everything
+after the cost vector is keyword-only, so a row block cannot be passed in the wrong place.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,6 +20,19 @@ from numpy.typing import NDArray
 from .._validation import check_choice
 
 SOLVERS = ("auto", "highs", "pulp-highs", "pulp-cbc")
+
+Bounds = list[tuple[float | None, float | None]]
+
+
+class LP(NamedTuple):
+    """min c @ x s.t. A_ub @ x <= b_ub, A_eq @ x == b_eq, bounds; absent blocks are None."""
+
+    c: NDArray
+    A_ub: NDArray | None
+    b_ub: NDArray | None
+    A_eq: NDArray | None
+    b_eq: NDArray | None
+    bounds: Bounds
 
 
 @dataclass(frozen=True)
@@ -29,42 +46,52 @@ class LPResult:
 
 def solve(
     c: NDArray,
-    A_ub: NDArray | None,
-    b_ub: NDArray | None,
-    A_eq: NDArray | None,
-    b_eq: NDArray | None,
-    bounds: list[tuple[float | None, float | None]],
-    solver: str = "auto",
+    *,
+    A_ub: NDArray | None = None,
+    b_ub: NDArray | None = None,
+    A_eq: NDArray | None = None,
+    b_eq: NDArray | None = None,
+    bounds: Bounds | None = None,
+    method: str = "auto",
 ) -> LPResult:
-    check_choice("solver", solver, SOLVERS)
-    if solver in ("auto", "highs"):
-        return _scipy(c, A_ub, b_ub, A_eq, b_eq, bounds)
-    return _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver)
+    check_choice("method", method, SOLVERS)
+    lp = LP(c, A_ub, b_ub, A_eq, b_eq, [(0.0, None)] * len(c) if bounds is None else bounds)
+    if method in ("auto", "highs"):
+        return _scipy(lp)
+    return _pulp(lp, method)
 
 
-def _scipy(c, A_ub, b_ub, A_eq, b_eq, bounds) -> LPResult:  # type: ignore[no-untyped-def]
+def _scipy(lp: LP) -> LPResult:
     from scipy.optimize import linprog
 
-    res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
-    duals = np.zeros(0 if A_ub is None else len(A_ub))
-    if res.status == 0 and A_ub is not None and len(A_ub):
+    res = linprog(
+        lp.c,
+        A_ub=lp.A_ub,
+        b_ub=lp.b_ub,
+        A_eq=lp.A_eq,
+        b_eq=lp.b_eq,
+        bounds=lp.bounds,
+        method="highs",
+    )
+    duals = np.zeros(0 if lp.A_ub is None else len(lp.A_ub))
+    if res.status == 0 and lp.A_ub is not None and len(lp.A_ub):
         duals = -np.asarray(res.ineqlin.marginals, dtype=float)
-    x = np.asarray(res.x, dtype=float) if res.x is not None else np.full(len(c), np.nan)
+    x = np.asarray(res.x, dtype=float) if res.x is not None else np.full(len(lp.c), np.nan)
     fun = float(res.fun) if res.status == 0 else np.nan
     return LPResult(x, fun, duals, int(res.status), str(res.message))
 
 
-def _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver) -> LPResult:  # type: ignore[no-untyped-def]
+def _pulp(lp: LP, method: str) -> LPResult:
     import warnings
 
     import pulp
 
     prob = pulp.LpProblem("lp", pulp.LpMinimize)
-    xs = [prob.add_variable(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
-    prob.setObjective(pulp.lpSum(float(ci) * xi for ci, xi in zip(c, xs) if ci != 0))
+    xs = [prob.add_variable(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(lp.bounds)]
+    prob.setObjective(pulp.lpSum(float(ci) * xi for ci, xi in zip(lp.c, xs) if ci != 0))
     ub_names = []
-    for rows, rhs, sense in ((A_ub, b_ub, "ub"), (A_eq, b_eq, "eq")):
-        if rows is None:
+    for rows, rhs, sense in ((lp.A_ub, lp.b_ub, "ub"), (lp.A_eq, lp.b_eq, "eq")):
+        if rows is None or rhs is None:
             continue
         for k, (row, r) in enumerate(zip(rows, rhs)):
             expr = pulp.lpSum(float(a) * xs[i] for i, a in enumerate(row) if a != 0)
@@ -72,11 +99,10 @@ def _pulp(c, A_ub, b_ub, A_eq, b_eq, bounds, solver) -> LPResult:  # type: ignor
             prob.addConstraint(expr <= float(r) if sense == "ub" else expr == float(r), name)
             if sense == "ub":
                 ub_names.append(name)
-    if solver == "pulp-highs":
+    if method == "pulp-highs":
         if "HiGHS" not in pulp.listSolvers(onlyAvailable=True):
             raise ImportError("pulp's HiGHS needs highspy: pip install 'compensation[highs]'")
-        engine = pulp.HiGHS(msg=False)
-        prob.solve(engine)
+        prob.solve(pulp.HiGHS(msg=False))
     else:
         # PuLP 3.3 flags its bundled CBC as going away in 4.0; it is still the CBC that ships
         # with the wheel here, so use it quietly (setup.cfg pins pulp < 4).

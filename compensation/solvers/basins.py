@@ -13,13 +13,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._results import Result
 from .replicator import _advantages, replicator_rest_points
 
 __all__ = ["BasinShares", "basin_shares"]
 
 
 @dataclass(frozen=True)
-class BasinShares:
+class BasinShares(Result):
     """Where a grid of starting points ends up.
 
     Attributes
@@ -36,6 +37,9 @@ class BasinShares:
         ``(grid[j], grid[i])``.
     grid : ndarray
         Grid coordinates used along each axis.
+    method : str
+        ``"conserved quantity"`` (exact, nondegenerate games) or ``"integration"`` (RK4 in
+        log-odds, degenerate games).
     """
 
     points: list[tuple[float, ...]]
@@ -43,26 +47,35 @@ class BasinShares:
     unresolved: float
     labels: NDArray[np.int64] = field(repr=False)
     grid: NDArray[np.float64] = field(repr=False)
+    method: str = "conserved quantity"
 
 
 def basin_shares(
     A: Any, B: ArrayLike | None = None, grid: int = 100, *, t_max: float | None = None
 ) -> BasinShares:
-    r"""Share of an ``grid × grid`` lattice of starting points ending at each stable rest point.
+    r"""Share of a ``grid × grid`` lattice of starting points ending at each stable rest point.
 
     Parameters
     ----------
     A, B : array_like, shape (2, 2)
-        Payoff matrices.
+        Payoff matrices; ``A`` may be a ``nashpy.Game`` with ``B`` None.
     grid : int, default 100
         Points per axis, at the cell midpoints of the unit square.
     t_max : float, optional
-        Integration horizon; by default 200 divided by the largest advantage. Starts whose fate
-        is not decided by then are ``unresolved``.
+        Integration horizon for degenerate games, in the time unit of the dynamics (one unit
+        of payoff difference); by default 200 divided by the largest advantage. Starts whose
+        fate is not decided by then are ``unresolved``.
 
     Returns
     -------
     BasinShares
+        ``.points`` (the stable rest points), ``.shares`` of starts converging to each,
+        ``.unresolved``, the per-start ``.labels`` and the ``.method`` used.
+
+    Raises
+    ------
+    ValueError
+        If the matrices are not 2×2 and finite or ``grid`` is not an integer ≥ 2.
 
     Notes
     -----
@@ -143,7 +156,7 @@ def basin_shares(
         t += 10 * dt
     labels = labels.reshape(X.shape)
     shares = np.array([np.mean(labels == k) for k in range(len(stable))])
-    return BasinShares(stable, shares, float(np.mean(labels == -1)), labels, g)
+    return BasinShares(stable, shares, float(np.mean(labels == -1)), labels, g, "integration")
 
 
 def _kl(p: float, q: NDArray) -> NDArray:

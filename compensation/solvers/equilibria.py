@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._results import Result
+
 __all__ = ["Equilibria", "TwoByTwoSolution", "nash_equilibria", "regret", "solve_2x2"]
 
 Profile = tuple[NDArray[np.float64], NDArray[np.float64]]
@@ -50,9 +52,28 @@ def _matrices(game: Any, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDAr
 def regret(A: ArrayLike, B: ArrayLike, x: ArrayLike, y: ArrayLike) -> float:
     r"""Largest gain either player gets by deviating from the mixed profile ``(x, y)``.
 
+    Parameters
+    ----------
+    A, B : array_like, shape (m, n)
+        Payoffs of the row and the column player (any unit, the same for both results).
+    x : array_like, shape (m,)
+        Mixed strategy of the row player (probabilities summing to 1).
+    y : array_like, shape (n,)
+        Mixed strategy of the column player.
+
+    Returns
+    -------
+    float
+        The regret, in the unit of the payoffs; ≥ 0.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not fit (from numpy's matrix products).
+
     Notes
     -----
-    .. math:: \max\{\max_i (A y)_i - x^\top A y,\; \max_j (x^\top B)_j - x^\top B y\}
+    .. math:: \max\{\max_i (A y)_i - x^\top A y,\; \max_j (x^\top B)_j - x^\top B y,\; 0\}
 
     A profile is a Nash equilibrium exactly when this is 0 (up to rounding).
 
@@ -73,7 +94,7 @@ def regret(A: ArrayLike, B: ArrayLike, x: ArrayLike, y: ArrayLike) -> float:
 
 
 @dataclass(frozen=True)
-class Equilibria:
+class Equilibria(Result):
     """All Nash equilibria of a bimatrix game.
 
     Attributes
@@ -91,9 +112,13 @@ class Equilibria:
     A, B : ndarray
         The payoff matrices solved.
     method : str
-        How the equilibria were found.
+        How the equilibria were found (``"vertex enumeration"``).
     tol : float
-        Tolerance used for ties and feasibility, relative to the payoff range.
+        Tolerance used for ties and feasibility, relative to the payoff range: the one asked
+        for, or 100 or 10,000 times it when the first pass found nothing.
+
+    ``len(result)`` is the number of equilibria; the repr leads with it and prints the
+    strategies rounded.
     """
 
     equilibria: list[Profile]
@@ -105,7 +130,14 @@ class Equilibria:
     tol: float = 1e-10
 
     def max_regret(self) -> float:
-        """Largest deviation gain over all reported equilibria (0 up to rounding)."""
+        """Largest deviation gain over all reported equilibria.
+
+        Returns
+        -------
+        float
+            :func:`regret` maximised over ``equilibria``, in the unit of the payoffs: 0 up to
+            rounding.
+        """
         return max((regret(self.A, self.B, x, y) for x, y in self.equilibria), default=0.0)
 
     @property
@@ -224,8 +256,11 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     Raises
     ------
     ValueError
-        If the matrices are not 2-D of one shape, not finite, or the game is too large to
-        enumerate (more than ``MAX_BASES`` bases).
+        If the matrices are not 2-D of one shape, not finite, the game is too large to
+        enumerate (more than ``MAX_BASES`` bases), or ``tol`` is outside (0, 1e-3].
+    RuntimeError
+        If the internal check fails (no equilibrium found, or one with a positive regret):
+        a bug to report, never a property of the input.
 
     Notes
     -----
@@ -342,7 +377,7 @@ def _enumerate(
 
 
 @dataclass(frozen=True)
-class TwoByTwoSolution:
+class TwoByTwoSolution(Result):
     """Equilibria of a stack of 2×2 games, element by element.
 
     Attributes
@@ -380,7 +415,13 @@ def solve_2x2(A: ArrayLike, B: ArrayLike, *, tol: float = 0.0) -> TwoByTwoSoluti
     Returns
     -------
     TwoByTwoSolution
-        ``.pure``, ``.mixed``, ``.degenerate``.
+        ``.pure``, ``.mixed``, ``.degenerate``, shaped like the broadcast leading axes.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` or ``B`` does not end in a 2×2 matrix, is not finite, or the leading axes do
+        not broadcast.
 
     Notes
     -----

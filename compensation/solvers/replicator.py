@@ -26,11 +26,17 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.integrate import solve_ivp
 
+from .._results import Result
+
 __all__ = ["RestPoint", "RestPoints", "Stability", "replicator_rest_points", "simulate_replicator"]
 
 
 class Stability(str, Enum):
-    """Linear stability of a rest point."""
+    """Linear stability of a rest point, a ``str`` (``Stability.STABLE == "stable"``).
+
+    Members are ``STABLE``, ``UNSTABLE``, ``SADDLE``, ``CENTRE`` and ``NON_HYPERBOLIC``; see
+    :class:`RestPoint` for what each means.
+    """
 
     STABLE = "stable"
     UNSTABLE = "unstable"
@@ -43,7 +49,7 @@ class Stability(str, Enum):
 
 
 @dataclass(frozen=True)
-class RestPoint:
+class RestPoint(Result):
     """A rest point of the replicator dynamics with its linear stability.
 
     Attributes
@@ -73,7 +79,7 @@ class RestPoint:
 
 
 @dataclass(frozen=True)
-class RestPoints(Sequence[RestPoint]):
+class RestPoints(Result, Sequence[RestPoint]):
     """Rest points of a replicator system; behaves like a list of :class:`RestPoint`.
 
     Attributes
@@ -98,7 +104,13 @@ class RestPoints(Sequence[RestPoint]):
         return iter(self.points)
 
     def stable(self) -> list[RestPoint]:
-        """The asymptotically stable rest points."""
+        """The asymptotically stable rest points.
+
+        Returns
+        -------
+        list of RestPoint
+            Those whose stability is ``"stable"``, in the order of ``points``.
+        """
         return [r for r in self.points if r.stability is Stability.STABLE]
 
 
@@ -147,15 +159,29 @@ def replicator_rest_points(A: Any, B: ArrayLike | None = None, *, tol: float = 1
     -------
     RestPoints
         The four corners and, when it exists, the interior point
-        :math:`x^* = b_1/(b_1 - b_0)`, :math:`y^* = a_1/(a_1 - a_0)`.
+        :math:`x^* = b_1/(b_1 - b_0)`, :math:`y^* = a_1/(a_1 - a_0)`, each with its
+        eigenvalues (per unit of time, i.e. in payoff units) and stability.
+
+    Raises
+    ------
+    ValueError
+        If ``B`` is missing (and ``A`` is not a game), or the matrices are not 2×2 and finite.
 
     Notes
     -----
+    With :math:`a_j = A_{0j} - A_{1j}` and :math:`b_i = B_{i0} - B_{i1}`, the field is
+
+    .. math::
+
+        \dot x = x(1-x)\,[a_1 + y (a_0 - a_1)], \qquad \dot y = y(1-y)\,[b_1 + x (b_0 - b_1)].
+
     At a corner the Jacobian is diagonal with entries :math:`(1-2x)(a_1 + y(a_0 - a_1))` and
     :math:`(1-2y)(b_1 + x(b_0 - b_1))`, so a corner is stable exactly when it is a strict
     Nash equilibrium (Friedman 1991). At the interior point the diagonal vanishes and the
-    eigenvalues are :math:`\pm\sqrt{J_{12} J_{21}}`: a saddle, or a centre surrounded by closed
-    orbits (the system has a constant of motion), never asymptotically stable.
+    eigenvalues are :math:`\pm\sqrt{J_{12} J_{21}}` with
+    :math:`J_{12} = x^*(1-x^*)(a_0 - a_1)` and :math:`J_{21} = y^*(1-y^*)(b_0 - b_1)`: a saddle,
+    or a centre surrounded by closed orbits (the system has a constant of motion), never
+    asymptotically stable.
 
     Examples
     --------
@@ -214,12 +240,12 @@ def _integrate(field: Any, start: Any, t: ArrayLike, dim: int) -> NDArray[np.flo
 def simulate_replicator(
     A: Any, B: ArrayLike | None, start: tuple[float, float], t: ArrayLike
 ) -> NDArray[np.float64]:
-    """Trajectory of the two-population replicator dynamics from ``start``.
+    r"""Trajectory of the two-population replicator dynamics from ``start``.
 
     Parameters
     ----------
     A, B : array_like, shape (2, 2)
-        Payoff matrices.
+        Payoff matrices; ``A`` may be a ``nashpy.Game`` with ``B`` None.
     start : (float, float)
         Initial shares ``(x0, y0)`` in [0, 1].
     t : array_like
@@ -230,6 +256,17 @@ def simulate_replicator(
     -------
     ndarray, shape (len(t), 2)
         The shares ``(x, y)`` at each time, from ``solve_ivp`` (DOP853, rtol 1e-10).
+
+    Raises
+    ------
+    ValueError
+        If the matrices are not 2×2 and finite, ``start`` is not two shares in [0, 1], or
+        ``t`` is not a non-empty, finite, strictly increasing 1-D array.
+
+    Notes
+    -----
+    Integrates :math:`\dot x = x(1-x)\,[a_1 + y (a_0 - a_1)]`,
+    :math:`\dot y = y(1-y)\,[b_1 + x (b_0 - b_1)]` (see :func:`replicator_rest_points`).
 
     Examples
     --------

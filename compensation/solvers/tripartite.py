@@ -30,12 +30,18 @@ class ThreePopulationGame:
         \dot y &= y(1-y)\,(p_0 + p_1 x + p_2 z + p_3 x z), \\
         \dot z &= z(1-z)\,(d_0 + d_1 x + d_2 y + d_3 x y).
 
-    Attributes
+    Parameters
     ----------
-    first, second, third : tuple of 4 floats
-        Coefficients :math:`(l_0, l_1, l_2, l_3)`, :math:`(p_0, \dots)`, :math:`(d_0, \dots)`.
-    names : tuple of str
+    first, second, third : sequence of 4 floats
+        Coefficients :math:`(l_0, l_1, l_2, l_3)`, :math:`(p_0, \dots)`, :math:`(d_0, \dots)`,
+        in payoff units (万元 per year for :func:`~compensation.tripartite_game`).
+    names : tuple of str, default ("x", "y", "z")
         Population names for display.
+
+    Raises
+    ------
+    ValueError
+        If a coefficient set is not 4 finite numbers.
 
     Examples
     --------
@@ -60,7 +66,24 @@ class ThreePopulationGame:
             object.__setattr__(self, name, tuple(float(v) for v in c))
 
     def advantages(self, x: ArrayLike, y: ArrayLike, z: ArrayLike) -> NDArray[np.float64]:
-        """Each population's gain from its first strategy, stacked on the last axis."""
+        r"""Each population's gain from its first strategy over its second.
+
+        Parameters
+        ----------
+        x, y, z : array_like
+            Shares of the three populations playing their first strategy; they broadcast.
+
+        Returns
+        -------
+        ndarray, shape (..., 3)
+            :math:`(l_0 + l_1 y + l_2 z + l_3 y z,\; p_0 + p_1 x + p_2 z + p_3 x z,\;
+            d_0 + d_1 x + d_2 y + d_3 x y)` stacked on the last axis, in payoff units.
+
+        Raises
+        ------
+        ValueError
+            If the shares do not broadcast together.
+        """
         x, y, z = (np.asarray(v, dtype=float) for v in (x, y, z))
         l, p, d = self.first, self.second, self.third
         return np.stack(
@@ -73,7 +96,23 @@ class ThreePopulationGame:
         )
 
     def field(self, state: ArrayLike) -> NDArray[np.float64]:
-        """The replicator vector field at ``state`` (..., 3)."""
+        r"""The replicator vector field :math:`\dot s_i = s_i (1 - s_i)\, \mathrm{adv}_i`.
+
+        Parameters
+        ----------
+        state : array_like, shape (..., 3)
+            Shares :math:`(x, y, z)`.
+
+        Returns
+        -------
+        ndarray, shape (..., 3)
+            :math:`(\dot x, \dot y, \dot z)` per unit of time.
+
+        Raises
+        ------
+        IndexError
+            If the last axis of ``state`` has fewer than 3 entries.
+        """
         s = np.asarray(state, dtype=float)
         adv = self.advantages(s[..., 0], s[..., 1], s[..., 2])
         return s * (1 - s) * adv
@@ -81,10 +120,30 @@ class ThreePopulationGame:
     def rest_points(self, *, tol: float = 1e-12) -> RestPoints:
         r"""The eight corners with their eigenvalues and stability.
 
+        Parameters
+        ----------
+        tol : float, default 1e-12
+            Eigenvalues with real part within ``tol`` times the largest coefficient count as
+            zero (non-hyperbolic).
+
+        Returns
+        -------
+        RestPoints
+            The corners, from (1, 1, 1) to (0, 0, 0); ``.degenerate`` when one is
+            non-hyperbolic.
+
+        Raises
+        ------
+        TypeError
+            If ``tol`` is not a real number.
+
+        Notes
+        -----
         Only corners can be asymptotically stable in multi-population replicator dynamics
         (Ritzberger and Weibull 1995), so the edge and interior rest points, which are never
-        stable, are not enumerated. At a corner the Jacobian is diagonal with entries
-        :math:`(1 - 2 s_i)\\,\\mathrm{adv}_i`.
+        stable, are not enumerated. At a corner :math:`s` the Jacobian is diagonal:
+
+        .. math:: \lambda_i = (1 - 2 s_i)\, \mathrm{adv}_i(s).
         """
         scale = max(max(abs(v) for v in (*self.first, *self.second, *self.third)), 1e-300)
         points = []
@@ -96,5 +155,24 @@ class ThreePopulationGame:
         return RestPoints(tuple(points), degenerate)
 
     def simulate(self, start: tuple[float, float, float], t: ArrayLike) -> NDArray[np.float64]:
-        """Trajectory from ``start``, shape (len(t), 3) (solve_ivp, DOP853, rtol 1e-10)."""
+        """Trajectory of the dynamics from ``start``.
+
+        Parameters
+        ----------
+        start : (float, float, float)
+            Initial shares in [0, 1].
+        t : array_like
+            Increasing times at which to report the state.
+
+        Returns
+        -------
+        ndarray, shape (len(t), 3)
+            The shares at each time, from ``solve_ivp`` (DOP853, rtol 1e-10).
+
+        Raises
+        ------
+        ValueError
+            If ``start`` is not three shares in [0, 1] or ``t`` is not a non-empty, finite,
+            strictly increasing 1-D array.
+        """
         return _integrate(self.field, start, t, 3)
