@@ -33,7 +33,7 @@ out = calibrate(
     base,
     moments,
     {"referrals": 88_880, "growth": 0.098},
-    free={"max_shift": (0.01, 1.0), "half_sinking": (100, 50_000)},
+    free={"max_shift": (0.01, 1.0), "sinking_scale": (100, 50_000)},
 )
 for k, v in out.estimates.items():
     print(f"  {k:14} = {v:10.4f}")
@@ -41,7 +41,7 @@ print(f"  residuals: {out.residuals}")
 print(
     "  Two moments, two parameters: exactly identified, so no standard errors without\n"
     "  known measurement errors. The growth rate, given the growth of sinking, pins the\n"
-    "  curvature (half_sinking); the level then pins the cap (max_shift)."
+    "  curvature (sinking_scale); the level then pins the cap (max_shift)."
 )
 
 print("\nInpatient: 7,757 down-referrals, +12.7% (a separate flow of inpatient stays)")
@@ -50,7 +50,7 @@ inp = calibrate(
     inpatient,
     moments,
     {"referrals": 7_757, "growth": 0.127},
-    free={"max_shift": (0.01, 1.0), "half_sinking": (100, 50_000)},
+    free={"max_shift": (0.01, 1.0), "sinking_scale": (100, 50_000)},
 )
 for k, v in inp.estimates.items():
     print(f"  {k:14} = {v:10.4f}")
@@ -62,7 +62,7 @@ with warnings.catch_warnings(record=True) as caught:
         base,
         moments,
         {"referrals": 88_880, "growth": 0.098},
-        free={"max_shift": (0.01, 1.0), "half_sinking": (100, 50_000), "common_share": (0.3, 0.9)},
+        free={"max_shift": (0.01, 1.0), "sinking_scale": (100, 50_000), "common_share": (0.3, 0.9)},
     )
 for w in caught:
     if issubclass(w.category, NotIdentifiedWarning):

@@ -11,7 +11,7 @@ from compensation import Parameters, coopetition_equilibrium
 groups = {
     "university-led (strong)": Parameters(subsidy=0.1, cost_linear=0.10, brand_benefit=0.04),
     "district-led": Parameters(subsidy=0.1, cost_linear=0.14),
-    "balanced, weaker": Parameters(subsidy=0.1, cost_linear=0.18, half_sinking=400),
+    "balanced, weaker": Parameters(subsidy=0.1, cost_linear=0.18, sinking_scale=400),
 }
 common = dict(city_enrollees=1_200_000, enrollee_margin=0.002)
 

@@ -13,8 +13,8 @@ from compensation import (
 )
 from compensation.exceptions import PoorFitWarning
 
-TRUTH = Parameters(flow="saturating", max_shift=0.4, half_sinking=500)
-FREE = {"max_shift": (0.05, 1.0), "half_sinking": (50.0, 5000.0)}
+TRUTH = Parameters(flow="saturating", max_shift=0.4, sinking_scale=500)
+FREE = {"max_shift": (0.05, 1.0), "sinking_scale": (50.0, 5000.0)}
 
 
 def test_recovers_known_parameters_exactly():
@@ -23,7 +23,7 @@ def test_recovers_known_parameters_exactly():
     fit = calibrate(Parameters(flow="saturating"), moments, data, FREE)
     assert fit.success
     assert fit.estimates["max_shift"] == pytest.approx(0.4, rel=1e-8)
-    assert fit.estimates["half_sinking"] == pytest.approx(500.0, rel=1e-8)
+    assert fit.estimates["sinking_scale"] == pytest.approx(500.0, rel=1e-8)
     assert all(abs(r) < 1e-6 for r in fit.residuals.values())
     assert "exactly identified" in fit.message
     assert fit.parameters.max_shift == pytest.approx(0.4, rel=1e-8)
@@ -53,7 +53,7 @@ def test_standard_errors_cover_the_truth_at_the_nominal_rate():
             known_errors=True,
             residual_tolerance=None,  # 2% noise on growth rates misses some by over 5%
         )
-        est, se = fit.estimates["half_sinking"], fit.standard_errors["half_sinking"]
+        est, se = fit.estimates["sinking_scale"], fit.standard_errors["sinking_scale"]
         hits += abs(est - 500.0) <= 1.96 * se
     assert 0.90 <= hits / runs <= 0.99
 
@@ -73,7 +73,7 @@ def test_not_identified_warning_names_parameters():
             Parameters(flow="saturating"), moments, data, {**FREE, "common_share": (0.3, 0.9)}
         )
     assert rec[0].message.parameters == ("max_shift", "common_share")
-    assert fit.identified == {"max_shift": False, "half_sinking": True, "common_share": False}
+    assert fit.identified == {"max_shift": False, "sinking_scale": True, "common_share": False}
     assert np.isnan(fit.standard_errors["max_shift"])
 
 
@@ -143,24 +143,24 @@ LUZHOU_DATA = {"referrals": 88_880, "growth": 0.098}
 
 
 def test_a_binding_bound_and_a_missed_moment_is_not_a_success():
-    # The README's old bound half_sinking ≤ 5000 excluded the answer (5027); cap it at 500 and
+    # The README's old bound sinking_scale ≤ 5000 excluded the answer (5027); cap it at 500 and
     # the growth cannot be matched at all.
-    free = {"max_shift": (0.01, 1.0), "half_sinking": (100.0, 500.0)}
+    free = {"max_shift": (0.01, 1.0), "sinking_scale": (100.0, 500.0)}
     with pytest.warns(PoorFitWarning, match="growth missed by 98.3% of its observed value") as rec:
         fit = calibrate(LUZHOU, LUZHOU_MOMENTS, LUZHOU_DATA, free)
     assert rec[0].message.moments == ("growth",)
-    assert rec[0].message.at_bounds == ("half_sinking",)
+    assert rec[0].message.at_bounds == ("sinking_scale",)
     assert not fit.success and fit.converged
-    assert fit.at_bounds == ("half_sinking",)
+    assert fit.at_bounds == ("sinking_scale",)
     assert fit.message.startswith("poor fit: growth missed")
-    assert "half_sinking = 500 is at its upper bound 500" in fit.message
+    assert "sinking_scale = 500 is at its upper bound 500" in fit.message
     assert abs(fit.residuals["growth"]) > 0.9 * 0.098  # "missed by most of its value"
 
 
 def test_an_estimate_on_its_bound_with_a_good_fit_is_reported_but_successful():
-    free = {"max_shift": (0.01, 1.0), "half_sinking": (100.0, 5027.080566)}
+    free = {"max_shift": (0.01, 1.0), "sinking_scale": (100.0, 5027.080566)}
     fit = calibrate(LUZHOU, LUZHOU_MOMENTS, LUZHOU_DATA, free)  # no warning: filterwarnings=error
-    assert fit.success and fit.at_bounds == ("half_sinking",)
+    assert fit.success and fit.at_bounds == ("sinking_scale",)
     assert "is at its upper bound" in fit.message
     assert calibrate(TRUTH, {"r": down_referrals}, {"r": down_referrals(TRUTH)},
                      {"max_shift": (0.05, 1.0)}).at_bounds == ()  # fmt: skip
@@ -185,6 +185,6 @@ def test_result_reports_the_optimiser_and_prints_rounded():
     assert fit.method == "trf least squares" and fit.tol == 1e-14
     assert fit.iterations >= 1 and fit.residual_tolerance == 0.05
     text = repr(fit)
-    assert "'max_shift': 0.4," in text and "'half_sinking': 500.0" in text
+    assert "'max_shift': 0.4," in text and "'sinking_scale': 500.0" in text
     assert "covariance" not in text and "parameters=" not in text
     assert set(fit.to_dict()) >= {"success", "message", "iterations", "method", "tol"}

@@ -28,7 +28,7 @@ def test_demo_and_help():
 def test_solve_sweep_calibrate(tmp_path, capsys):
     params = tmp_path / "p.toml"
     params.write_text(
-        'subsidy = 0.2\nflow = "saturating"\nmax_shift = 0.4\nhalf_sinking = 500.0\n',
+        'subsidy = 0.2\nflow = "saturating"\nmax_shift = 0.4\nsinking_scale = 500.0\n',
         encoding="utf-8",
     )
     assert main(["solve", str(params)]) == 0
@@ -56,7 +56,7 @@ def test_solve_sweep_calibrate(tmp_path, capsys):
     data = tmp_path / "data.csv"
     from compensation import Parameters, down_referrals, referral_growth
 
-    truth = Parameters(flow="saturating", max_shift=0.3, half_sinking=800)
+    truth = Parameters(flow="saturating", max_shift=0.3, sinking_scale=800)
     data.write_text(
         f"moment,value\ndown_referrals,{down_referrals(truth)}\n"
         f"referral_growth,{referral_growth(250.0)(truth)}\n",
@@ -71,7 +71,7 @@ def test_solve_sweep_calibrate(tmp_path, capsys):
                 "--free",
                 "max_shift=0.05:1",
                 "--free",
-                "half_sinking=50:5000",
+                "sinking_scale=50:5000",
                 "--previous-sinking",
                 "250",
             ]
@@ -79,7 +79,7 @@ def test_solve_sweep_calibrate(tmp_path, capsys):
         == 0
     )
     text = capsys.readouterr().out
-    assert "max_shift              0.3" in text and "half_sinking           800" in text
+    assert "max_shift              0.3" in text and "sinking_scale          800" in text
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_readme_command_line_block_runs_as_written(tmp_path):
     # The Luzhou answer lies inside the README's bounds and is found.
     assert "success: True" in out.stdout
     assert "max_shift              0.131903" in out.stdout
-    assert "half_sinking           5027.08" in out.stdout
+    assert "sinking_scale          5027.08" in out.stdout
     assert len((tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()) == 41 * 81 + 1
 
 
@@ -204,11 +204,11 @@ def luzhou_files(tmp_path, rows, bom=True):
 
 
 def test_data_saved_by_excel_reads_and_percent_mistakes_are_flagged(tmp_path, capsys):
-    free = ["--free", "half_sinking=100:50000", "--previous-sinking", "2900"]
+    free = ["--free", "sinking_scale=100:50000", "--previous-sinking", "2900"]
     args = luzhou_files(tmp_path, ['down_referrals,"88,880"', "referral_growth,9.8%"])
     assert main(["calibrate", *args, *free]) == 0
     captured = capsys.readouterr()
-    assert "success: True" in captured.out and "half_sinking           5027.08" in captured.out
+    assert "success: True" in captured.out and "sinking_scale          5027.08" in captured.out
     assert captured.err == ""
     # 9.8 where 0.098 is meant: warned, and the fit it gives is reported as poor.
     args = luzhou_files(tmp_path, ["down_referrals,88880", "referral_growth,9.8"])

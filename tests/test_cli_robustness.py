@@ -59,7 +59,7 @@ def test_interrupted_sweep_keeps_the_previous_file(tmp_path, signum, status, wor
 
 
 # ----- fuzzing the arguments ------------------------------------------------------------------
-NAMES = ["price", "subsidy", "readiness_cost", "max_shift", "half_sinking", "sinking_level",
+NAMES = ["price", "subsidy", "readiness_cost", "max_shift", "sinking_scale", "sinking_level",
          "max_sinking", "prise", "flow", "", " price"]  # fmt: skip
 number = st.one_of(
     st.floats(-1, 1).map(lambda x: f"{x:.3g}"),
@@ -76,7 +76,7 @@ count = st.one_of(
 )
 PARAMS = [
     b"subsidy = 0.2\n",
-    b'flow = "saturating"\nmax_shift = 0.4\nhalf_sinking = 500.0\n',
+    b'flow = "saturating"\nmax_shift = 0.4\nsinking_scale = 500.0\n',
     b"\xef\xbb\xbfsubsidy = 0.2\n",
     b"subsidy = \n",
     b"subsidy = -1\n",
@@ -116,7 +116,7 @@ data_bytes = st.one_of(
 )
 
 
-SANE_NAMES = ["price", "subsidy", "readiness_cost", "max_shift", "half_sinking",
+SANE_NAMES = ["price", "subsidy", "readiness_cost", "max_shift", "sinking_scale",
               "sinking_level", "max_sinking", "brand_benefit", "common_share"]  # fmt: skip
 sane_number = st.one_of(
     st.floats(-0.5, 1.5).map(lambda x: f"{x:.3g}"), st.integers(0, 6000).map(str)

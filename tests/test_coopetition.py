@@ -8,8 +8,8 @@ KW = dict(city_enrollees=1e6, enrollee_margin=0.002, quality_weight=0.8)
 
 
 def leader_objective(ps, s, i, cand):
-    q = np.array([1 - np.exp(-x / p.half_sinking) for p, x in zip(ps, s)])
-    q[i] = 1 - np.exp(-cand / ps[i].half_sinking)
+    q = np.array([1 - np.exp(-x / p.sinking_scale) for p, x in zip(ps, s)])
+    q[i] = 1 - np.exp(-cand / ps[i].sinking_scale)
     u = 0.8 * q
     share = np.exp(u[i]) / np.exp(u).sum()
     return float(payoffs(ps[i], cand, 1).leader) + 0.002 * 1e6 * share
@@ -19,7 +19,7 @@ def test_equilibrium_is_a_mutual_best_response():
     ps = [
         Parameters(subsidy=0.1),
         Parameters(subsidy=0.1, cost_linear=0.15),
-        Parameters(subsidy=0.1, cost_linear=0.2, half_sinking=400),
+        Parameters(subsidy=0.1, cost_linear=0.2, sinking_scale=400),
     ]
     eq = coopetition_equilibrium(ps, **KW)
     assert eq.converged and np.abs(eq.foc_residual).max() < 1e-6
@@ -79,8 +79,8 @@ def test_leaders_of_integrated_consortia_maximise_their_objective():
     assert eq.success and np.abs(eq.foc_residual).max() < 1e-6
 
     def objective(i, cand):
-        q = np.array([1 - np.exp(-x / p.half_sinking) for p, x in zip(ps, eq.sinking)])
-        q[i] = 1 - np.exp(-cand / ps[i].half_sinking)
+        q = np.array([1 - np.exp(-x / p.sinking_scale) for p, x in zip(ps, eq.sinking)])
+        q[i] = 1 - np.exp(-cand / ps[i].sinking_scale)
         share = np.exp(0.8 * q[i]) / np.exp(0.8 * q).sum()
         return float(objectives(ps[i], cand, 1)[0]) + 0.002 * 1e6 * share
 

@@ -45,16 +45,16 @@ def test_a_new_form_is_one_class():
         name = "hyperbolic-test"
 
         def share(self, p, s):
-            return p.max_shift * s / (s + p.half_sinking)
+            return p.max_shift * s / (s + p.sinking_scale)
 
         def slope(self, p, s, side="right"):
-            return p.max_shift * p.half_sinking / (s + p.half_sinking) ** 2
+            return p.max_shift * p.sinking_scale / (s + p.sinking_scale) ** 2
 
         def curvature(self, p, s):
-            return -2 * p.max_shift * p.half_sinking / (s + p.half_sinking) ** 3
+            return -2 * p.max_shift * p.sinking_scale / (s + p.sinking_scale) ** 3
 
         def max_slope(self, p):
-            return np.asarray(p.max_shift / p.half_sinking)
+            return np.asarray(p.max_shift / p.sinking_scale)
 
     try:
         p = Parameters(flow="hyperbolic-test", subsidy=0.3, slot_value=0.005)

@@ -21,7 +21,7 @@ MODEL_DEFAULTS = {  # MODEL.md §2, verbatim
     "common_share": 0.7,
     "shift_rate": 2e-4,
     "max_shift": 0.5,
-    "half_sinking": 300,
+    "sinking_scale": 300,
     "leader_margin": 0.005,
     "slot_value": 0.002,
     "primary_margin": 0.004,
@@ -206,7 +206,7 @@ def test_shapes_that_do_not_broadcast_are_refused_naming_both_fields():
         ({"primary_margin": 1e308}, r"primary_margin must be finite and in \[0, 1e\+12\] "),
         ({"price": -1e13}, r"price must be finite and in \[-1e\+12, 1e\+12\] \(万元/dd\)"),
         ({"cost_quadratic": 1e-300}, r"cost_quadratic must be finite and in \[1e-12, 1e\+12\]"),
-        ({"half_sinking": 1e-13}, r"half_sinking must be finite and in \[1e-12, 1e\+12\] \(dd\)"),
+        ({"sinking_scale": 1e-13}, r"sinking_scale must be finite and in \[1e-12, 1e\+12\] \(dd\)"),
         ({"visits": [1e5, 2e12]}, r"visits .* got 2000000000000.0 at index 1 \(1 of 2"),
     ],
 )
@@ -256,3 +256,25 @@ def test_allowed_extremes_never_give_nan(p):
 def test_flow_must_be_a_string():
     with pytest.raises(ValueError, match=r"flow must be one of .*got \['linear'\]"):
         Parameters(flow=["linear"])
+
+
+# --- renamed fields keep their old names as deprecated aliases (issue 11) -----------------
+
+
+def test_half_sinking_is_a_deprecated_alias_of_sinking_scale():
+    from compensation import sweep, threshold_subsidy
+
+    with pytest.warns(DeprecationWarning, match="'half_sinking' is deprecated, use 'sinking_scale'"):
+        p = Parameters(flow="saturating", half_sinking=500.0)
+    assert p.sinking_scale == 500.0
+    with pytest.warns(DeprecationWarning, match="e-folding"):
+        assert p.half_sinking == 500.0
+    with pytest.warns(DeprecationWarning):
+        assert p.replace(half_sinking=400.0).sinking_scale == 400.0
+    with pytest.warns(DeprecationWarning):
+        assert Parameters.from_toml_string("half_sinking = 250.0").sinking_scale == 250.0
+    with pytest.warns(DeprecationWarning):
+        r = sweep(threshold_subsidy, {"half_sinking": [100.0, 200.0]})
+    assert list(r.axes) == ["sinking_scale"]
+    with pytest.raises(TypeError, match="not both"), pytest.warns(DeprecationWarning):
+        Parameters(half_sinking=1.0, sinking_scale=2.0)

@@ -23,13 +23,13 @@ def model_payoffs(p, s, e):
     if p.flow == "linear":
         dq = min(p.shift_rate * s, p.max_shift)
     elif p.flow == "saturating":
-        dq = p.max_shift * (1 - np.exp(-s / p.half_sinking))
+        dq = p.max_shift * (1 - np.exp(-s / p.sinking_scale))
     else:
         gap = p.leader_visit_price * (1 - p.leader_reimbursement) * (
             1 + p.direct_surcharge
         ) - p.primary_visit_price * (1 - p.primary_reimbursement) * (1 - p.referral_discount)
         base = p.logit_intercept + p.price_sensitivity * gap
-        kappa = 1 - np.exp(-s / p.half_sinking)
+        kappa = 1 - np.exp(-s / p.sinking_scale)
         dq = 1 / (1 + np.exp(-(base + p.quality_sensitivity * kappa))) - 1 / (1 + np.exp(-base))
     V = p.common_share * p.visits * dq
     f = p.passive_fraction + (1 - p.passive_fraction) * e

@@ -20,7 +20,7 @@ from .._optional import require
 from .._results import DIGITS, Result
 from .._validation import suggest
 from ..exceptions import NotIdentifiedWarning, PoorFitWarning
-from ..model.parameters import FIELDS, Parameters
+from ..model.parameters import FIELDS, Parameters, canonical
 from .moments import Moment, down_referrals, leader_volume_growth, primary_share, referral_growth
 
 __all__ = [
@@ -218,13 +218,13 @@ def calibrate(
     Examples
     --------
     >>> from compensation import Parameters, calibrate, down_referrals, referral_growth
-    >>> truth = Parameters(flow="saturating", max_shift=0.4, half_sinking=500)
+    >>> truth = Parameters(flow="saturating", max_shift=0.4, sinking_scale=500)
     >>> moments = {"referrals": down_referrals, "growth": referral_growth(250.0)}
     >>> data = {k: f(truth) for k, f in moments.items()}
     >>> fit = calibrate(Parameters(flow="saturating"), moments, data,
-    ...                 free={"max_shift": (0.05, 1.0), "half_sinking": (50, 5000)})
+    ...                 free={"max_shift": (0.05, 1.0), "sinking_scale": (50, 5000)})
     >>> {k: round(v, 6) for k, v in fit.estimates.items()}
-    {'max_shift': 0.4, 'half_sinking': 500.0}
+    {'max_shift': 0.4, 'sinking_scale': 500.0}
     >>> fit.success, fit.method
     (True, 'trf least squares')
     """
@@ -280,6 +280,7 @@ def _check_tolerance(residual_tolerance: float | None) -> None:
 
 def _bounds(free: Mapping[str, tuple[float, float]]) -> tuple[list[str], NDArray, NDArray]:
     """Names of the free parameters and their lower and upper bounds."""
+    free = {canonical(k, stacklevel=4): v for k, v in free.items()}
     names = list(free)
     if not names:
         raise ValueError("free must name at least one parameter to fit")

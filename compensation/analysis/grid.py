@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import suggest
-from ..model.parameters import FIELDS, Parameters
+from ..model.parameters import FIELDS, Parameters, canonical
 
 #: Points per vectorised call. Library functions hold a few dozen grid-sized temporaries, so
 #: 2**20 points keep them to a few hundred MiB however large the grid.
@@ -77,7 +77,8 @@ def grid_axes(grid: Mapping[str, ArrayLike], base: Parameters) -> dict[str, NDAr
     if base.shape != ():
         raise ValueError(f"base must be scalar parameters; got array fields of shape {base.shape}")
     axes: dict[str, NDArray[np.float64]] = {}
-    for name, values in grid.items():
+    for old, values in grid.items():
+        name = canonical(old, stacklevel=4)
         if name not in FIELDS:
             raise ValueError(f"grid names unknown parameter {name!r}{suggest(name, FIELDS)}")
         try:

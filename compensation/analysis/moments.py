@@ -210,6 +210,6 @@ def primary_share(p: Parameters) -> float:
     """
     if p.flow != "logit":
         raise ValueError(f"primary_share needs flow='logit'; got flow={p.flow!r}")
-    kappa = -np.expm1(-p.sinking_level / p.half_sinking)
+    kappa = -np.expm1(-p.sinking_level / p.sinking_scale)
     u = p.logit_intercept + p.quality_sensitivity * kappa + p.price_sensitivity * price_gap(p)
     return float(0.5 * (1 + np.tanh(0.5 * u)))

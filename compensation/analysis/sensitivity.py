@@ -9,14 +9,14 @@ import numpy as np
 
 from .._results import Result
 from .._validation import suggest
-from ..model.parameters import FIELDS, Parameters
+from ..model.parameters import FIELDS, Parameters, canonical
 
 __all__ = ["TornadoBar", "elasticities", "tornado"]
 
 
 def _check(names: Sequence[str]) -> None:
     for n in names:
-        if n not in FIELDS:
+        if canonical(n, stacklevel=4) not in FIELDS:
             raise ValueError(f"unknown parameter {n!r}{suggest(n, FIELDS)}")
 
 

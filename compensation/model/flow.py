@@ -231,19 +231,19 @@ class Saturating(FlowForm):
 
     def share(self, p: Parameters, s: Array) -> Array:
         """Moved share."""
-        return p.max_shift * -np.expm1(-s / p.half_sinking)
+        return p.max_shift * -np.expm1(-s / p.sinking_scale)
 
     def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
         """Slope (smooth: both sides agree)."""
-        return p.max_shift * np.exp(-s / p.half_sinking) / p.half_sinking
+        return p.max_shift * np.exp(-s / p.sinking_scale) / p.sinking_scale
 
     def curvature(self, p: Parameters, s: Array) -> Array:
         """Second derivative (< 0: concave)."""
-        return -p.max_shift * np.exp(-s / p.half_sinking) / (p.half_sinking * p.half_sinking)
+        return -p.max_shift * np.exp(-s / p.sinking_scale) / (p.sinking_scale * p.sinking_scale)
 
     def max_slope(self, p: Parameters) -> Array:
         """The slope at 0."""
-        return np.asarray(p.max_shift / p.half_sinking)
+        return np.asarray(p.max_shift / p.sinking_scale)
 
 
 @register
@@ -258,7 +258,7 @@ class Logit(FlowForm):
 
     def _u(self, p: Parameters, s: Array) -> Array:
         base = p.logit_intercept + p.price_sensitivity * price_gap(p)
-        return base - p.quality_sensitivity * np.expm1(-s / p.half_sinking)
+        return base - p.quality_sensitivity * np.expm1(-s / p.sinking_scale)
 
     def share(self, p: Parameters, s: Array) -> Array:
         """Moved share."""
@@ -268,19 +268,19 @@ class Logit(FlowForm):
     def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
         """Slope (smooth: both sides agree)."""
         lam = _logistic(self._u(p, s))
-        decay = np.exp(-s / p.half_sinking) / p.half_sinking
+        decay = np.exp(-s / p.sinking_scale) / p.sinking_scale
         return lam * (1 - lam) * p.quality_sensitivity * decay
 
     def curvature(self, p: Parameters, s: Array) -> Array:
         """Second derivative."""
         lam = _logistic(self._u(p, s))
         d1 = lam * (1 - lam)
-        du = p.quality_sensitivity * np.exp(-s / p.half_sinking) / p.half_sinking
-        return d1 * (1 - 2 * lam) * du * du - d1 * du / p.half_sinking
+        du = p.quality_sensitivity * np.exp(-s / p.sinking_scale) / p.sinking_scale
+        return d1 * (1 - 2 * lam) * du * du - d1 * du / p.sinking_scale
 
     def max_slope(self, p: Parameters) -> Array:
         r"""Λ' ≤ 1/4 times the largest slope of :math:`\alpha_s \kappa`."""
-        return np.asarray(0.25 * np.abs(p.quality_sensitivity) / p.half_sinking)
+        return np.asarray(0.25 * np.abs(p.quality_sensitivity) / p.sinking_scale)
 
 
 def form_of(p: Parameters) -> FlowForm:

@@ -125,13 +125,18 @@ class Piece:
     slope_out: float
 
 
-def _chain(s: Array, f: Array) -> list[int]:
-    """Indices of the lower hull of the points (s, f), s sorted ascending (Andrew)."""
+def _chain(s: Array, f: Array, noise: float) -> list[int]:
+    """Indices of the lower hull of the points (s, f), s sorted ascending (Andrew).
+
+    A point is dropped only when it lies above the chord of its neighbours by more than
+    ``noise`` (in units of f): dents of rounding size are not bridges.
+    """
     hull: list[int] = []
     for k in range(len(s)):
         while len(hull) >= 2:
             i, j = hull[-2], hull[-1]
-            if (s[j] - s[i]) * (f[k] - f[i]) - (f[j] - f[i]) * (s[k] - s[i]) <= 0:
+            cross = (s[j] - s[i]) * (f[k] - f[i]) - (f[j] - f[i]) * (s[k] - s[i])
+            if cross < -noise * (s[k] - s[i]):
                 hull.pop()
             else:
                 break
@@ -214,11 +219,16 @@ def lower_hull(f: Fn, intervals: Sequence[tuple[float, float]], points: int = 40
     s = np.concatenate(grids)
     own = np.concatenate(owner)
     vals = f(s)
-    chords = np.diff(vals) / np.maximum(np.diff(s), 1e-300)
+    # Values carry rounding of about 1e-12 of their magnitude (differences of large terms at
+    # extreme parameters): a non-convexity that small is noise, not a jump of the response.
+    noise = 1e-12 * float(np.max(np.abs(vals))) if len(vals) else 0.0
+    step = np.maximum(np.diff(s), 1e-300)
+    chords = np.diff(vals) / step
     # Already convex as sampled (the usual case): every point is on the hull, and the O(N)
     # check saves the Python loop of the chain.
-    convex = len(s) < 3 or bool(np.all(np.diff(chords) >= 0))
-    idx = list(range(len(s))) if convex else _chain(s, vals)
+    bend = np.diff(chords) * np.minimum(step[:-1], step[1:])
+    convex = len(s) < 3 or bool(np.all(bend >= -4 * noise))
+    idx = list(range(len(s))) if convex else _chain(s, vals, noise)
     groups: list[list[int]] = [[idx[0]]]
     for a, b in itertools.pairwise(idx):
         if b == a + 1 and own[a] == own[b]:

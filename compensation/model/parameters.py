@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -60,7 +61,7 @@ FIELDS: dict[str, Field] = {
         "a", "moved share of common visits per doctor-day (linear flow)", "1/dd", "nonneg"
     ),
     "max_shift": Field(r"\Delta q_{max}", "cap on the moved share", "-", "share"),
-    "half_sinking": Field(
+    "sinking_scale": Field(
         "s_h", "sinking scale of the saturating and logit flows", "dd", "positive"
     ),
     "leader_margin": Field("m_L", "leader's margin per common visit", "万元/visit", "nonneg"),
@@ -144,7 +145,7 @@ class Parameters:
         :math:`a`, share of common visits moved to P per doctor-day (1/dd), ≥ 0.
     max_shift : float
         :math:`\Delta q_{max}`, cap on the moved share, in [0, 1].
-    half_sinking : float
+    sinking_scale : float
         :math:`s_h`, sinking scale of the saturating and logit flows (dd), > 0.
     leader_margin, slot_value, primary_margin : float
         :math:`m_L, \rho_L, m_P` (万元/visit), ≥ 0.
@@ -202,7 +203,7 @@ class Parameters:
     Notes
     -----
     Besides the ranges above, every field is capped at :math:`|x| \le 10^{12}` and positive
-    scales (``half_sinking``, ``cost_quadratic``, ``sinking_level``, ``max_sinking``) must be
+    scales (``sinking_scale``, ``cost_quadratic``, ``sinking_level``, ``max_sinking``) must be
     at least :math:`10^{-12}`, so that no payoff, threshold or best response can overflow to
     ``inf`` or ``nan`` (``MAX_MAGNITUDE``, ``MIN_POSITIVE``).
 
@@ -222,7 +223,7 @@ class Parameters:
     common_share: Any = 0.7
     shift_rate: Any = 2e-4
     max_shift: Any = 0.5
-    half_sinking: Any = 300.0
+    sinking_scale: Any = 300.0
     leader_margin: Any = 0.005
     slot_value: Any = 0.002
     primary_margin: Any = 0.004
@@ -256,6 +257,7 @@ class Parameters:
         """Reject unknown field names before construction, suggesting the closest one."""
         # The generated __init__ would say only "unexpected keyword"; an economist who typed
         # `subsidey` deserves the right name (HARK stores such typos silently).
+        kwargs = _translate(kwargs, warn=True)
         unknown = [k for k in kwargs if k not in _NAMES]
         if unknown:
             raise TypeError(f"Parameters has no field {unknown[0]!r}{suggest(unknown[0], _NAMES)}")
@@ -296,7 +298,7 @@ class Parameters:
     def replace(self, **changes: Any) -> Parameters:
         """Return a copy with ``changes`` applied and validated (unknown names raise)."""
         values = self.to_dict()
-        values.update(changes)
+        values.update(_translate(changes, warn=True))
         return Parameters(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -561,6 +563,63 @@ def _same(a: Parameters, b: Parameters, name: str) -> bool:
 
 
 _NAMES = tuple(f.name for f in fields(Parameters))
+#: Names that misled, renamed (issue 11); the old name is still accepted, with a
+#: DeprecationWarning, wherever a parameter is named (constructor, replace, files, grids).
+RENAMED = {
+    "half_sinking": (
+        "sinking_scale",
+        "it is the e-folding scale s_h of the saturating and logit flows (the flow reaches "
+        "63% of its effect at s_h and half of it at s_h ln 2), not a half point",
+    ),
+}
+
+
+def canonical(name: str, *, stacklevel: int = 3) -> str:
+    """The current name of a parameter, warning once per call when ``name`` is a renamed one."""
+    if name not in RENAMED:
+        return name
+    new, why = RENAMED[name]
+    warnings.warn(
+        f"parameter {name!r} is deprecated, use {new!r}: {why}",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return new
+
+
+def _translate(kwargs: dict[str, Any], *, warn: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in kwargs.items():
+        new = canonical(key, stacklevel=4) if warn else RENAMED.get(key, (key, ""))[0]
+        if new != key and new in kwargs:
+            raise TypeError(f"give {new!r} or its deprecated name {key!r}, not both")
+        out[new] = value
+    return out
+
+
+_dataclass_init = Parameters.__init__
+
+
+def _init(self: Parameters, **kwargs: Any) -> None:
+    # __new__ already warned about renamed names; the generated __init__ needs current ones.
+    _dataclass_init(self, **_translate(kwargs, warn=False))
+
+
+Parameters.__init__ = _init  # type: ignore[method-assign]
+
+
+def _old_name(old: str, new: str) -> property:
+    def get(self: Parameters) -> Any:
+        canonical(old)
+        return getattr(self, new)
+
+    return property(get, doc=f"Deprecated name of :attr:`{new}`.")
+
+
+for _old, (_new, _) in RENAMED.items():
+    setattr(Parameters, _old, _old_name(_old, _new))
+
+
 _DEFAULT = Parameters()
 
 

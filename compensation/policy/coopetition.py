@@ -100,7 +100,7 @@ class _City:
     def utility(self, i: int, si: NDArray) -> NDArray:
         """U_i at sinking ``si`` (an array of candidate levels is fine)."""
         p = self.consortia[i]
-        return self.quality_weight * -np.expm1(-si / p.half_sinking) - (
+        return self.quality_weight * -np.expm1(-si / p.sinking_scale) - (
             self.price_weight * self.premiums[i]
         )
 
@@ -123,7 +123,7 @@ class _City:
         """Slope in s_i: the leader's slope plus the budget the quality gain attracts."""
         p = self.consortia[i]
         share = self.share(i, si, others)
-        d_quality = np.exp(-si / p.half_sinking) / p.half_sinking
+        d_quality = np.exp(-si / p.sinking_scale) / p.sinking_scale
         return leader_slope(p, si) + (
             self.margin * self.enrollees * self.quality_weight * d_quality * share * (1 - share)
         )
