@@ -264,7 +264,9 @@ def test_flow_must_be_a_string():
 def test_half_sinking_is_a_deprecated_alias_of_sinking_scale():
     from compensation import sweep, threshold_subsidy
 
-    with pytest.warns(DeprecationWarning, match="'half_sinking' is deprecated, use 'sinking_scale'"):
+    with pytest.warns(
+        DeprecationWarning, match="'half_sinking' is deprecated, use 'sinking_scale'"
+    ):
         p = Parameters(flow="saturating", half_sinking=500.0)
     assert p.sinking_scale == 500.0
     with pytest.warns(DeprecationWarning, match="e-folding"):

@@ -108,7 +108,11 @@ def test_numeric_design_accepts_arrays_point_by_point():
 
 
 LOGIT = dict(
-    flow="logit", sinking_scale=1600.0, leader_margin=0.0012, primary_margin=0.001, max_sinking=380.0
+    flow="logit",
+    sinking_scale=1600.0,
+    leader_margin=0.0012,
+    primary_margin=0.001,
+    max_sinking=380.0,
 )
 
 
