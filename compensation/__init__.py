@@ -45,8 +45,15 @@ from .games import (
     tripartite_game,
 )
 from .model.flow import logit_intercept_for, price_gap, shift_share, shifted_visits
+from .model.members import ConsortiumPayoffs, Members, consortium_payoffs
 from .model.parameters import Parameters
 from .model.payoffs import Payoffs, objectives, payoffs, sinking_cost
+from .policy.allocation import (
+    ParticipationEquilibrium,
+    SinkingAllocation,
+    allocate_sinking,
+    participation_equilibrium,
+)
 from .policy.consortium import coalition_values
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
 from .policy.response import best_sinking
@@ -173,4 +180,12 @@ __all__ = [
     "NotIdentifiedWarning",
     "PoorFitWarning",
     "SweepError",
+    # a consortium of many members (MODEL.md §10)
+    "ConsortiumPayoffs",
+    "Members",
+    "ParticipationEquilibrium",
+    "SinkingAllocation",
+    "allocate_sinking",
+    "consortium_payoffs",
+    "participation_equilibrium",
 ]
