@@ -216,7 +216,9 @@ def test_private_names_imported_across_modules_are_a_handful():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom) and node.level > 0:
                 used |= {a.name for a in node.names if a.name.startswith("_")}
-    assert used - {"_lp", "_validation", "_optional", "_results"} <= allowed
+    # Private *modules* (solvers/_lp.py, analysis/_parallel.py, ...) are a home, not a leak.
+    modules = {p.stem for p in PKG.rglob("_*.py")}
+    assert used - modules <= allowed
 
 
 def test_import_does_not_pull_optional_extras():
