@@ -273,7 +273,7 @@ def test_row_generation_cap_raises_convergence_error(monkeypatch):
     pc = np.array([bin(t).count("1") for t in range(1 << n)])
     v = pc * (0.5 + rng.random(1 << n))
     v[0], v[-1] = 0.0, 1.6 * n
-    monkeypatch.setattr(cooperative, "MAX_ROUNDS", 1)
+    monkeypatch.setattr(sys.modules[cooperative.Nucleolus.__module__], "MAX_ROUNDS", 1)
     with pytest.raises(ConvergenceError, match="did not converge in 1 rounds"):
         nucleolus(TUGame(n, v))
     assert issubclass(ConvergenceError, RuntimeError)

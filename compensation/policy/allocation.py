@@ -20,10 +20,11 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
 from .._validation import check_tol
-from ..model.flow import FlowForm, form_of
+from ..model.flow import form_of
 from ..model.members import SHARED, ConsortiumPayoffs, Members, consortium_payoffs
 from ..model.members import leader_coefficients as _coefficients
 from ..model.parameters import Parameters, _unchecked, require_scalar
+from ._member_hull import PEAKS, Array, Index, Part, grid_points, refine, respond, upper_hull
 
 __all__ = [
     "ParticipationEquilibrium",
@@ -33,46 +34,13 @@ __all__ = [
 ]
 
 GRID = 257  # grid points per member for curved flows (piecewise-linear flows need three)
-PEAKS = 4  # local maxima of a member's grid refined per response
-Array = NDArray[np.float64]
-Index = NDArray[np.intp]
-
-
-@dataclass(frozen=True)
-class _Part:
-    r"""Member terms :math:`u_j(s) = \beta_j s - \kappa_j \Delta q_j(s) + c_j` of some rows."""
-
-    q: Parameters  # member fields of shape (n, 1)
-    beta: Array
-    kappa: Array
-    const: Array
-    ub: Array  # (n,): min(s_max, host capacity)
-    kink: Array  # (n,)
-    form: FlowForm
-    curved: bool = True  # False when every term is piecewise linear (kink on the grid)
-
-    def value(self, s: Array) -> Array:
-        return self.beta * s - self.kappa * self.form.share(self.q, s) + self.const
-
-    def slope(self, s: Array) -> Array:
-        return self.beta - self.kappa * self.form.slope(self.q, s, "right")
-
-    def curvature(self, s: Array) -> Array:
-        return -self.kappa * self.form.curvature(self.q, s)
-
-    def take(self, rows: Index) -> _Part:
-        arrays = {f: getattr(self.q, f)[rows] for f in SHARED if np.ndim(getattr(self.q, f))}
-        return _Part(
-            _unchecked(self.q, **arrays), self.beta[rows], self.kappa[rows], self.const[rows],
-            self.ub[rows], self.kink[rows], self.form, self.curved,
-        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class _Prepared:
     """Each row's grid, values and upper hull; the hull edges of all rows sorted by slope."""
 
-    part: _Part
+    part: Part
     grid: Array  # (n, K)
     vals: Array
     verts: Index  # hull vertex columns, padded with the last
@@ -90,71 +58,6 @@ class _Prepared:
         )  # fmt: skip
 
 
-def _grid(ub: Array, kink: Array, size: int) -> Array:
-    """``size`` points on [0, ub] per row; the flow's kink replaces its nearest point."""
-    g = ub[:, None] * np.linspace(0.0, 1.0, size)
-    rows = np.nonzero((kink > 0) & (kink < ub))[0]
-    if size > 2 and rows.size:
-        k = np.clip(np.rint(kink[rows] / ub[rows] * (size - 1)).astype(int), 1, size - 2)
-        g[rows, k] = kink[rows]
-    return g
-
-
-def _chain(g: Array, v: Array) -> NDArray[np.bool_]:
-    """Upper-hull vertices of each row (Andrew's monotone chain, vectorised over rows)."""
-    m, K = v.shape
-    r = np.arange(m)
-    stack, top = np.zeros((m, K), dtype=np.intp), np.ones(m, dtype=np.intp)
-    for k in range(1, K):
-        while True:
-            i, j = stack[r, np.maximum(top - 2, 0)], stack[r, top - 1]
-            gi, vi = g[r, i], v[r, i]
-            cross = (g[r, j] - gi) * (v[:, k] - vi) - (v[r, j] - vi) * (g[:, k] - gi)
-            pop = (top >= 2) & (cross >= 0)
-            if not pop.any():
-                break
-            top -= pop
-        stack[r, top] = k
-        top += 1
-    on = np.zeros((m, K), dtype=bool)
-    rows, cols = np.nonzero(np.arange(K) < top[:, None])
-    on[rows, stack[rows, cols]] = True
-    return on
-
-
-def _hull(grid: Array, vals: Array) -> tuple[Index, Array, Array, NDArray[np.bool_]]:
-    """Upper concave hull of each row: vertex columns, edge slopes, widths, bridge flags."""
-    n, K = vals.shape
-    dg = np.diff(grid, axis=1)
-    live = dg[:, -1] > 0  # rows with room to sink
-    width = np.where(live[:, None], dg, 0.0)
-    slopes = np.where(live[:, None], np.diff(vals, axis=1) / np.where(dg > 0, dg, 1.0), -np.inf)
-    verts = np.broadcast_to(np.arange(K), (n, K)).copy()
-    bridge = np.zeros((n, K - 1), dtype=bool)
-    dd = np.diff(np.where(live[:, None], slopes, 0.0), axis=1)
-    tol = 1e-9 * (np.abs(np.where(live[:, None], slopes, 0.0)).max(axis=1) + 1e-300)
-    other = np.nonzero(live & (dd > tol[:, None]).any(axis=1))[0]  # rows that are not concave
-    if other.size:
-        on = np.zeros((other.size, K), dtype=bool)
-        on[:, [0, -1]] = True  # a convex row's hull is its chord
-        mixed = (dd[other] < -tol[other, None]).any(axis=1)
-        if mixed.any():
-            on[mixed] = _chain(grid[other[mixed]], vals[other[mixed]])
-        rows, cols = np.nonzero(on)
-        verts[other] = K - 1
-        verts[other[rows], (np.cumsum(on, axis=1) - 1)[rows, cols]] = cols
-        left, right = verts[other, :-1], verts[other, 1:]
-        valid = np.arange(K - 1) < on.sum(axis=1, keepdims=True) - 1
-        g, v = grid[other], vals[other]
-        w = np.take_along_axis(g, right, 1) - np.take_along_axis(g, left, 1)
-        rise = np.take_along_axis(v, right, 1) - np.take_along_axis(v, left, 1)
-        width[other] = np.where(valid, w, 0.0)
-        slopes[other] = np.where(valid, rise / np.where(valid, w, 1.0), -np.inf)
-        bridge[other] = valid & (right - left > 1)
-    # Rounding can make the chords of a straight stretch wiggle; the hull's slopes decrease.
-    return verts, np.minimum.accumulate(slopes, axis=1), width, bridge
-
-
 def _prepare(p: Parameters, members: Members, member: Index, e: Array, size: int) -> _Prepared:
     """Rows ``member`` (indices into ``members``) with participation ``e``, ready to solve."""
     n = len(member)
@@ -164,12 +67,12 @@ def _prepare(p: Parameters, members: Members, member: Index, e: Array, size: int
     beta, kappa, const = (np.broadcast_to(x, (n, 1)) for x in _coefficients(q, t, e[:, None]))
     ub = np.minimum(float(p.max_sinking), members.column("host_capacity", p)[member])
     form = form_of(p)
-    part = _Part(q, beta, kappa, const, ub, np.broadcast_to(form.kink(q), (n, 1))[:, 0], form)
-    curved = bool(np.any(part.curvature(_grid(ub, part.kink, 9)) != 0))
+    part = Part(q, beta, kappa, const, ub, np.broadcast_to(form.kink(q), (n, 1))[:, 0], form)
+    curved = bool(np.any(part.curvature(grid_points(ub, part.kink, 9)) != 0))
     part = replace(part, curved=curved)
-    grid = _grid(ub, part.kink, size if curved else 3)  # exact for piecewise-linear flows
+    grid = grid_points(ub, part.kink, size if curved else 3)  # exact for piecewise-linear flows
     vals = part.value(grid)
-    verts, slopes, width, bridge = _hull(grid, vals)
+    verts, slopes, width, bridge = upper_hull(grid, vals)
     valid = np.isfinite(slopes)
     row = np.broadcast_to(np.arange(n)[:, None], slopes.shape)[valid]
     order = np.argsort(-slopes[valid])
@@ -201,57 +104,12 @@ def _knapsack(prep: _Prepared, rows: Index, c1: float, c2: float, cap: float):
     return s, mu, (j, low, low + w) if bridge[stop] and 0 < x < w else None
 
 
-def _refine(part: _Part, lin: Any, quad: float, lo: Array, hi: Array) -> Array:
-    """Local maximiser of u - lin s - quad s²/2 in [lo, hi] (safeguarded Newton); NaN if none."""
-
-    def d(x: Array) -> Array:
-        return part.slope(x) - lin - quad * x
-
-    ok = (d(lo) > 0) & (d(hi) < 0)
-    if quad == 0:  # a straight stretch (no curvature at either end) peaks at a grid point
-        ok &= (part.curvature(lo) != 0) | (part.curvature(hi) != 0)
-    x = 0.5 * (lo + hi)
-    for _ in range(200):
-        dx = d(x)
-        lo, hi = np.where(dx > 0, x, lo), np.where(dx > 0, hi, x)
-        curv = part.curvature(x) - quad
-        with np.errstate(divide="ignore", invalid="ignore"):
-            newton = x - dx / curv
-        good = (curv < 0) & (newton >= lo) & (newton <= hi)
-        tol = 1e-12 * (1 + np.abs(x))
-        done = ~ok | (hi - lo <= tol) | (good & (np.abs(newton - x) <= tol))
-        x = np.where(good, newton, 0.5 * (lo + hi))
-        if done.all():
-            break
-    return np.where(ok, x, np.nan)
-
-
-def _respond(part: _Part, lin: Any, quad: float, *, grid: Array, vals: Array):
-    """(argmax, max) per row of u - lin s - quad s²/2 on its grid, every grid peak refined."""
-    phi = vals - lin * grid - 0.5 * quad * grid * grid
-    n, K = phi.shape
-    pad = np.full((n, 1), -np.inf)
-    peak = (phi >= np.hstack([pad, phi[:, :-1]])) & (phi >= np.hstack([phi[:, 1:], pad]))
-    key = np.where(peak, -phi, np.inf)
-    order = np.argpartition(key, PEAKS - 1, axis=1)[:, :PEAKS] if K > PEAKS else np.argsort(key)
-    take = np.take_along_axis
-    at, live = take(grid, order, 1), take(peak, order, 1)
-    lo = np.where(live, take(grid, np.maximum(order - 1, 0), 1), at)
-    hi_ = np.where(live, take(grid, np.minimum(order + 1, K - 1), 1), at)
-    root = _refine(part, lin, quad, lo, hi_)
-    x = np.where(np.isnan(root), at, root)
-    val, val_at = part.value(x) - lin * x - 0.5 * quad * x * x, take(phi, order, 1)
-    x, val = np.where(val >= val_at, x, at), np.where(live, np.maximum(val, val_at), -np.inf)
-    best = np.argmax(val, axis=1)[:, None]
-    return take(x, best, 1)[:, 0], take(val, best, 1)[:, 0]
-
-
 def _hull_response(sub: _Prepared, mu: float) -> Array:
     """Each row's global response to μ: its hull vertex, refined within the adjacent cells."""
     r, K = np.arange(len(sub.part.ub)), sub.grid.shape[1]
     v = sub.verts[r, (sub.slopes > mu).sum(axis=1)]
     at, lo, hi = (sub.grid[r, k, None] for k in (v, np.maximum(v - 1, 0), np.minimum(v + 1, K - 1)))
-    root = _refine(sub.part, mu, 0.0, lo, hi)
+    root = refine(sub.part, mu, 0.0, lo, hi)
     x = np.where(np.isnan(root), at, root)
     better = sub.part.value(x) - mu * x >= sub.part.value(at) - mu * at
     return np.where(better, x, at)[:, 0]
@@ -318,12 +176,12 @@ def _solve(prep: _Prepared, rows: Index, c1: float, c2: float, cap: float):
     return s, mu, split
 
 
-def _objective(part: _Part, s: Array, c1: float, c2: float) -> float:
+def _objective(part: Part, s: Array, c1: float, c2: float) -> float:
     total = s.sum()
     return float(part.value(s[:, None]).sum() - c1 * total - 0.5 * c2 * total * total)
 
 
-def _polish(part: _Part, s: Array, c1: float, c2: float, cap: float) -> Array:
+def _polish(part: Part, s: Array, c1: float, c2: float, cap: float) -> Array:
     """Greedy coordinate ascent: the best single member's global best reply, while it pays."""
     s = np.minimum(s, s * cap / s.sum()) if s.sum() > cap else s.copy()
     size = GRID if part.curved else 17  # piecewise-linear terms: concave pieces, kink on grid
@@ -335,12 +193,12 @@ def _polish(part: _Part, s: Array, c1: float, c2: float, cap: float) -> Array:
         changed = np.nonzero(new != hi)[0]  # grids follow the room left to each member
         if changed.size:
             hi[changed] = new[changed]
-            grid[changed] = _grid(hi[changed], part.kink[changed], size)
+            grid[changed] = grid_points(hi[changed], part.kink[changed], size)
             vals[changed] = part.take(changed).value(grid[changed])
         own = part.value(s[:, None])[:, 0] - lin[:, 0] * s - 0.5 * c2 * s * s
         rough = (vals - lin * grid - 0.5 * c2 * grid * grid).max(axis=1) - own
         top = np.argsort(-rough)[:PEAKS]  # refine only the likeliest movers
-        x, val = _respond(part.take(top), lin[top], c2, grid=grid[top], vals=vals[top])
+        x, val = respond(part.take(top), lin[top], c2, grid=grid[top], vals=vals[top])
         gain = val - own[top]
         k = int(np.argmax(gain))
         if gain[k] <= 1e-12 * (1 + abs(_objective(part, s, c1, c2))):
@@ -435,7 +293,7 @@ def _certify(p: Parameters, members: Members, prep: _Prepared, *, active: Any, c
     rows = np.where(active, np.arange(n), np.arange(n) + len(prep.part.ub) - n)
     s, mu = _allocate(prep, rows, cap)
     sub = prep.sub(rows)
-    best = _respond(sub.part, mu, 0.0, grid=sub.grid, vals=sub.vals)[1]
+    best = respond(sub.part, mu, 0.0, grid=sub.grid, vals=sub.vals)[1]
     own = sub.part.value(s[:, None])[:, 0] - mu * s
     regret = np.maximum(best, own) - own
     S, star = float(s.sum()), float(np.clip((mu - c1) / c2, 0.0, cap))

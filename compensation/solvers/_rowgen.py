@@ -56,7 +56,7 @@ class Scaled(NamedTuple):
     lower: NDArray[np.float64] | None  # imputation bounds x_i >= lower_i, or None
     method: str
     tol: float
-    max_rounds: int  # cap on rounds of row generation (cooperative.MAX_ROUNDS, read per call)
+    max_rounds: int  # cap on rounds of row generation (nucleolus.MAX_ROUNDS, read per call)
 
 
 class _Round(NamedTuple):
