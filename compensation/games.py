@@ -15,8 +15,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validation import check_domain
-from .model.parameters import Parameters, _unchecked, require_scalar
-from .model.payoffs import _objectives
+from .model.parameters import Parameters, require_scalar, unchecked
+from .model.payoffs import objectives_unchecked
 from .solvers.tripartite import ThreePopulationGame
 
 __all__ = [
@@ -82,7 +82,7 @@ def _cells(p: Parameters) -> tuple[list[NDArray[np.float64]], list[NDArray[np.fl
     zero = np.zeros(())
     leader, primary = [], []
     for s, e in ((sbar, 1.0), (sbar, 0.0), (zero, 1.0), (zero, 0.0)):
-        o_l, o_p = _objectives(p, s, np.asarray(e))
+        o_l, o_p = objectives_unchecked(p, s, np.asarray(e))
         leader.append(np.broadcast_to(o_l, shape))
         primary.append(np.broadcast_to(o_p, shape))
     return leader, primary
@@ -161,7 +161,7 @@ def grid_game(p: Parameters, sinking_levels: ArrayLike) -> nashpy.Game:
         raise ValueError(
             f"sinking_levels must be ≤ max_sinking = {p.max_sinking:g} (dd/yr); got {s.max():g}"
         )
-    A, B = _objectives(p, s[:, None], np.array([[1.0, 0.0]]))
+    A, B = objectives_unchecked(p, s[:, None], np.array([[1.0, 0.0]]))
     return nashpy.Game(A, B)
 
 
@@ -320,7 +320,7 @@ def tripartite_game(
     c_g, r_g, l_g, f_l, f_p = (
         float(check_domain(k, v, "nonneg", "万元/yr")) for k, v in values.items()
     )
-    base = advantages(_unchecked(p, subsidy=0.0, primary_subsidy=0.0))
+    base = advantages(unchecked(p, subsidy=0.0, primary_subsidy=0.0))
     a1, a0, b1, b0 = (float(v) for v in base)
     paid_l = float(p.subsidy * p.sinking_level)
     paid_p = float(p.primary_subsidy)

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 
 from ._optional import require
 from .solvers.basins import basin_shares
-from .solvers.replicator import Stability, _advantages, replicator_rest_points
+from .solvers.replicator import Stability, advantage_vectors, replicator_rest_points
 from .solvers.tripartite import ThreePopulationGame
 
 __all__ = ["basin_map", "phase_portrait", "tornado_chart", "trajectories3"]
@@ -57,7 +57,7 @@ def phase_portrait(
     >>> tuple(float(v) for v in ax.get_xlim())
     (0.0, 1.0)
     """
-    a, b = _advantages(A, B)
+    a, b = advantage_vectors(A, B)
     ax = _axes(ax)
     g = np.linspace(0, 1, density)
     X, Y = np.meshgrid(g, g)

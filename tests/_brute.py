@@ -8,11 +8,11 @@ reached by an equilibrium, so the library's design must never be worse.
 
 import numpy as np
 
-from compensation.model.payoffs import _objectives, _payoffs
+from compensation.model.payoffs import objectives_unchecked, payoffs_unchecked
 
 
 def _obj(q, x, e=1.0):
-    o_l, o_p = _objectives(q, x, np.asarray(e))
+    o_l, o_p = objectives_unchecked(q, x, np.asarray(e))
     return np.broadcast_to(o_l, np.shape(x)), np.broadcast_to(o_p, np.shape(x))
 
 
@@ -67,6 +67,6 @@ def brute_design(p, alliance, g_max, n_g=41, w_span=None):
     s = leader_response(q, float(p.max_sinking))
     short = np.maximum(_obj(q, s, 0.0)[1] - _obj(q, s, 1.0)[1], 0.0)
     q = q.replace(primary_subsidy=float(p.primary_subsidy) + short)
-    welfare = _payoffs(q, s, np.asarray(1.0)).welfare
+    welfare = payoffs_unchecked(q, s, np.asarray(1.0)).welfare
     i = int(np.argmax(welfare))
     return max(float(welfare[i]), 0.0), float(gs[i]), float(w[i]), float(s[i])

@@ -13,7 +13,7 @@ from compensation import (
     shifted_visits,
     sinking_cost,
 )
-from compensation.model.flow import _shift_slope
+from compensation.model.flow import flow_slope
 
 from .strategies import parameters
 
@@ -132,7 +132,7 @@ def test_flow_slope_matches_finite_difference(p, s):
         return  # kink
     h = 1e-3
     fd = (shift_share(p, s + h) - shift_share(p, s - h)) / (2 * h)
-    assert float(_shift_slope(p, np.asarray(s))) == pytest.approx(float(fd), rel=1e-5, abs=1e-10)
+    assert float(flow_slope(p, np.asarray(s))) == pytest.approx(float(fd), rel=1e-5, abs=1e-10)
 
 
 @pytest.mark.parametrize(("s", "e", "name"), [(-1.0, 1, "s"), (1.0, 1.5, "e"), (np.nan, 1, "s")])

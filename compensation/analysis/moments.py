@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model.flow import _shift, price_gap
+from ..model.flow import flow_share, price_gap
 from ..model.parameters import Parameters
 
 __all__ = [
@@ -54,7 +54,7 @@ def down_referrals(p: Parameters) -> float:
     >>> down_referrals(Parameters())
     8400.0
     """
-    return float(p.common_share * p.visits * _shift(p, np.asarray(p.sinking_level)))
+    return float(p.common_share * p.visits * flow_share(p, np.asarray(p.sinking_level)))
 
 
 def referral_growth(previous_sinking: float) -> Moment:
@@ -91,8 +91,8 @@ def referral_growth(previous_sinking: float) -> Moment:
         raise ValueError(f"previous_sinking must be finite and > 0 (dd/yr); got {prev!r}")
 
     def growth(p: Parameters) -> float:
-        now = _shift(p, np.asarray(p.sinking_level))
-        before = _shift(p, np.asarray(prev))
+        now = flow_share(p, np.asarray(p.sinking_level))
+        before = flow_share(p, np.asarray(prev))
         return float(now / before - 1.0)
 
     growth.__name__ = f"referral_growth_from_{prev:g}"
@@ -169,8 +169,8 @@ def leader_volume_growth(
         if r is None:
             r = min(p.slot_value / p.leader_margin, 1.0) if p.leader_margin > 0 else 1.0
         moved = p.common_share * p.visits
-        now = base - (1 - r) * moved * float(_shift(p, np.asarray(p.sinking_level)))
-        before = base - (1 - r) * moved * float(_shift(p, np.asarray(prev)))
+        now = base - (1 - r) * moved * float(flow_share(p, np.asarray(p.sinking_level)))
+        before = base - (1 - r) * moved * float(flow_share(p, np.asarray(prev)))
         if before <= 0 or now <= 0:
             raise ValueError("leader_visits is smaller than the visits moved down")
         return float(now / before * (1 + trend) - 1)

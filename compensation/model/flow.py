@@ -5,6 +5,7 @@ All functions broadcast ``s`` against every array-valued field of :class:`Parame
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -142,10 +143,10 @@ def shift_share(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     [0.0, 0.2, 0.5]
     """
     s = check_domain("s", s, "nonneg", "dd/yr")
-    return _shift(p, s)
+    return flow_share(p, s)
 
 
-class FlowForm:
+class FlowForm(ABC):
     r"""One functional form of the patient flow :math:`\Delta q(s)` (MODEL.md §3).
 
     A form is one class: subclass this, give it a ``name``, the four methods and register it
@@ -157,21 +158,21 @@ class FlowForm:
     #: The leader's best response has a closed form (MODEL.md §5) with this flow.
     closed_form: ClassVar[bool] = False
 
+    @abstractmethod
     def share(self, p: Parameters, s: Array) -> Array:
         r""":math:`\Delta q(s)`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def slope(self, p: Parameters, s: Array, side: str = "right") -> Array:
         r""":math:`d\Delta q/ds`; ``side`` picks the one-sided derivative at a kink."""
-        raise NotImplementedError
 
+    @abstractmethod
     def curvature(self, p: Parameters, s: Array) -> Array:
         r""":math:`d^2\Delta q/ds^2` away from kinks."""
-        raise NotImplementedError
 
+    @abstractmethod
     def max_slope(self, p: Parameters) -> Array:
         r"""An upper bound of :math:`|d\Delta q/ds|` over :math:`s \ge 0`."""
-        raise NotImplementedError
 
     def kink(self, p: Parameters) -> Array:
         """Sinking at which the flow has a kink (``inf`` where it has none)."""
@@ -289,28 +290,23 @@ def form_of(p: Parameters) -> FlowForm:
 
 
 # Kernels: the unchecked fast paths every model and policy module uses (MODEL.md §3).
-def _shift(p: Parameters, s: Array) -> Array:
+def flow_share(p: Parameters, s: Array) -> Array:
     return form_of(p).share(p, s)
 
 
-def _shift_slope(p: Parameters, s: Array) -> Array:
+def flow_slope(p: Parameters, s: Array) -> Array:
     """D Δq / ds; for the linear flow the right derivative (0 from the cap on)."""
     return form_of(p).slope(p, s, "right")
 
 
-def _shift_slope_left(p: Parameters, s: Array) -> Array:
+def flow_slope_left(p: Parameters, s: Array) -> Array:
     """Left derivative of Δq; differs from the right one only at a kink."""
     return form_of(p).slope(p, s, "left")
 
 
-def _shift_curvature(p: Parameters, s: Array) -> Array:
+def flow_curvature(p: Parameters, s: Array) -> Array:
     """d² Δq / ds² away from kinks."""
     return form_of(p).curvature(p, s)
-
-
-def _max_slope(p: Parameters) -> Array:
-    """Upper bound of |d Δq / ds| over s ≥ 0."""
-    return form_of(p).max_slope(p)
 
 
 def shifted_visits(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
@@ -340,4 +336,4 @@ def shifted_visits(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     8400.0
     """
     s = check_domain("s", s, "nonneg", "dd/yr")
-    return p.common_share * p.visits * _shift(p, s)
+    return p.common_share * p.visits * flow_share(p, s)

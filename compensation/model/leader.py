@@ -28,10 +28,10 @@ from scipy.optimize import brentq, minimize_scalar
 
 from .flow import (
     FLOW_FORMS,
-    _shift,
-    _shift_curvature,
-    _shift_slope,
-    _shift_slope_left,
+    flow_curvature,
+    flow_share,
+    flow_slope,
+    flow_slope_left,
     form_of,
 )
 from .parameters import Parameters
@@ -68,13 +68,13 @@ def price_for_gain(p: Parameters, b: Array | float, subsidy: Array | float) -> A
 
 def effort(p: Parameters, s: Array) -> Array:
     r""":math:`F(s) = C(s) + \mu V(s)`, the leader's cost of sinking ``s`` with P active."""
-    visits = p.common_share * p.visits * _shift(p, s)
+    visits = p.common_share * p.visits * flow_share(p, s)
     return np.asarray(p.cost_linear * s + 0.5 * p.cost_quadratic * s * s + net_loss(p) * visits)
 
 
 def effort_slope(p: Parameters, s: Array, side: str = "right") -> Array:
     r""":math:`F'(s)`; ``side`` picks the one-sided derivative at the linear flow's cap."""
-    shift = _shift_slope(p, s) if side == "right" else _shift_slope_left(p, s)
+    shift = flow_slope(p, s) if side == "right" else flow_slope_left(p, s)
     return np.asarray(
         p.cost_linear + p.cost_quadratic * s + net_loss(p) * p.common_share * p.visits * shift
     )
@@ -82,7 +82,7 @@ def effort_slope(p: Parameters, s: Array, side: str = "right") -> Array:
 
 def effort_curvature(p: Parameters, s: Array) -> Array:
     r""":math:`F''(s)` away from the linear flow's cap."""
-    curv = _shift_curvature(p, s)
+    curv = flow_curvature(p, s)
     return np.asarray(p.cost_quadratic + net_loss(p) * p.common_share * p.visits * curv)
 
 
@@ -94,7 +94,7 @@ def leader_slope(p: Parameters, s: Array) -> Array:
 def primary_slope(p: Parameters, s: Array) -> Array:
     """dO_P(s, 1)/ds at fixed prices and subsidies (right derivative)."""
     k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
-    moved = p.common_share * p.visits * _shift_slope(p, s)
+    moved = p.common_share * p.visits * flow_slope(p, s)
     cost = p.cost_linear + p.cost_quadratic * s
     return np.asarray(
         ((1 - p.profit_share) * p.primary_margin - p.integration * k) * moved

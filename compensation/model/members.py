@@ -20,9 +20,9 @@ from numpy.typing import ArrayLike, NDArray
 from .._optional import require
 from .._results import Result
 from .._validation import as_float, check_domain, domain_error, suggest
-from .flow import _shift
+from .flow import flow_share
 from .leader import net_loss
-from .parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE, Field, Parameters, _unchecked, expand
+from .parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE, Field, Parameters, expand, unchecked
 
 __all__ = ["MEMBER_FIELDS", "ConsortiumPayoffs", "Members", "consortium_payoffs"]
 
@@ -278,7 +278,7 @@ class Members:
         against the member axis; the columns were validated when the table was built.
         """
         given = {f: getattr(self, f) for f in SHARED if getattr(self, f) is not None}
-        return _unchecked(expand(p, 1), **given)
+        return unchecked(expand(p, 1), **given)
 
     # ----- files and frames ----------------------------------------------------------------
     @classmethod
@@ -492,7 +492,7 @@ def consortium_payoffs(
     q = members.parameters(p)
     t = members.column("travel_cost", p)
     f = q.passive_fraction + (1 - q.passive_fraction) * e
-    moved = q.common_share * q.visits * _shift(q, s) * f
+    moved = q.common_share * q.visits * flow_share(q, s) * f
     siphon = q.leader_margin - q.slot_value - q.profit_share * q.primary_margin
     terms = -siphon * moved + (q.price * e + q.subsidy + q.brand_benefit - t) * s
     primary = (

@@ -623,7 +623,7 @@ for _old, (_new, _) in RENAMED.items():
 _DEFAULT = Parameters()
 
 
-def _unchecked(p: Parameters, **changes: Any) -> Parameters:
+def unchecked(p: Parameters, **changes: Any) -> Parameters:
     """Copy of ``p`` with already-valid ``changes``, skipping validation (internal hot paths)."""
     q = object.__new__(Parameters)
     for name in _NAMES:
@@ -636,7 +636,7 @@ def expand(p: Parameters, k: int) -> Parameters:
     changes = {
         n: np.asarray(getattr(p, n))[(...,) + (None,) * k] for n in FIELDS if np.ndim(getattr(p, n))
     }
-    return _unchecked(p, **changes)
+    return unchecked(p, **changes)
 
 
 def require_scalar(p: Parameters, what: str) -> None:

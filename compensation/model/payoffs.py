@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
 from .._validation import check_domain
-from .flow import _shift
+from .flow import flow_share
 from .parameters import Parameters
 
 __all__ = ["Payoffs", "objectives", "payoffs", "sinking_cost"]
@@ -68,8 +68,8 @@ def sinking_cost(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     return p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
 
 
-def _payoffs(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Payoffs:
-    visits = p.common_share * p.visits * _shift(p, s)
+def payoffs_unchecked(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Payoffs:
+    visits = p.common_share * p.visits * flow_share(p, s)
     moved = visits * (p.passive_fraction + (1 - p.passive_fraction) * e)
     cost = p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
     leader = (
@@ -142,7 +142,7 @@ def payoffs(p: Parameters, s: ArrayLike, e: ArrayLike = 1.0) -> Payoffs:
     (-49.2, 10.6, 21.4)
     """
     s, e = _check_se(s, e)
-    return _payoffs(p, s, e)
+    return payoffs_unchecked(p, s, e)
 
 
 def objectives(
@@ -180,11 +180,11 @@ def objectives(
     True
     """
     s, e = _check_se(s, e)
-    return _objectives(p, s, e)
+    return objectives_unchecked(p, s, e)
 
 
-def _objectives(
+def objectives_unchecked(
     p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    r = _payoffs(p, s, e)
+    r = payoffs_unchecked(p, s, e)
     return r.leader + p.integration * r.primary, r.primary + p.integration * r.leader

@@ -26,8 +26,8 @@ from ..model.leader import (
     primary_slope,
     support_slopes,
 )
-from ..model.parameters import Parameters, _unchecked
-from ..model.payoffs import _objectives, _payoffs
+from ..model.parameters import Parameters, unchecked
+from ..model.payoffs import objectives_unchecked, payoffs_unchecked
 
 __all__: list[str] = []
 
@@ -45,7 +45,10 @@ class Outcome:
 
 def participation_margin(q: Parameters, s: NDArray) -> NDArray:
     """O_P(s, 1) - O_P(s, 0): what primary care gains by being active (its objective)."""
-    return np.asarray(_objectives(q, s, np.asarray(1.0))[1] - _objectives(q, s, np.asarray(0.0))[1])
+    return np.asarray(
+        objectives_unchecked(q, s, np.asarray(1.0))[1]
+        - objectives_unchecked(q, s, np.asarray(0.0))[1]
+    )
 
 
 class Implementation:
@@ -54,7 +57,7 @@ class Implementation:
     def __init__(self, p: Parameters, alliance: str, budget: float | None, buy: bool) -> None:
         self.p, self.alliance, self.budget, self.buy = p, alliance, budget, buy
         self.leader = leader_hull(p)
-        self.b0 = float(gain_per_day(_unchecked(p, subsidy=0.0)))
+        self.b0 = float(gain_per_day(unchecked(p, subsidy=0.0)))
         if alliance == "primary-led":
             intervals = [(c.lo, c.hi) for c in self.leader]
             self.pieces = lower_hull(self._h, intervals)
@@ -81,12 +84,12 @@ class Implementation:
     def _h(self, s: NDArray) -> NDArray:
         """Minus primary care's objective when it induces ``s`` at the cheapest price, g = 0."""
         w = self._cheapest_price(s, 0.0)
-        q = _unchecked(self.p, subsidy=0.0, price=w)
-        return -np.asarray(_objectives(q, s, np.asarray(1.0))[1])
+        q = unchecked(self.p, subsidy=0.0, price=w)
+        return -np.asarray(objectives_unchecked(q, s, np.asarray(1.0))[1])
 
     def _dh(self, s: NDArray) -> NDArray:
         w = self._cheapest_price(s, 0.0)
-        q = _unchecked(self.p, subsidy=0.0, price=w)
+        q = unchecked(self.p, subsidy=0.0, price=w)
         # d/ds of O_P(s, w(s)) = dO_P/ds - s (1 - eta) w'(s), and (1 - eta) w' = F''(s).
         return -(primary_slope(q, s) - s * effort_curvature(self.p, s))
 
@@ -105,7 +108,7 @@ class Implementation:
             margin = hi - self.b0
             w = np.broadcast_to(np.asarray(p.price, dtype=float), np.shape(s))
         g = np.where(np.isfinite(g), g, 0.0)
-        q = _unchecked(p, subsidy=g, price=w)
+        q = unchecked(p, subsidy=g, price=w)
         short = -participation_margin(q, s)
         if self.buy:
             g_p = p.primary_subsidy + np.maximum(short, 0.0)
@@ -114,7 +117,7 @@ class Implementation:
             margin = np.minimum(margin, -short)
         if self.budget is not None:
             margin = np.minimum(margin, self.budget - g * s)
-        welfare = _payoffs(_unchecked(q, primary_subsidy=g_p), s, np.asarray(1.0)).welfare
+        welfare = payoffs_unchecked(unchecked(q, primary_subsidy=g_p), s, np.asarray(1.0)).welfare
         return g, w, g_p, margin, welfare
 
 
@@ -203,12 +206,12 @@ def primary_response(p: Parameters, g: float) -> tuple[float, float, float]:
     pays the least price that induces it; its value is searched on a grid of every contact
     piece and refined around each local maximum.
     """
-    imp = Implementation(_unchecked(p, subsidy=0.0), "primary-led", None, True)
+    imp = Implementation(unchecked(p, subsidy=0.0), "primary-led", None, True)
 
     def value(x: NDArray) -> NDArray:
         w = imp._cheapest_price(x, g)
-        q = _unchecked(p, subsidy=g, price=w)
-        return np.asarray(_objectives(q, x, np.asarray(1.0))[1])
+        q = unchecked(p, subsidy=g, price=w)
+        return np.asarray(objectives_unchecked(q, x, np.asarray(1.0))[1])
 
     best_s, best_v = 0.0, -np.inf
     for c in imp.leader:
@@ -241,5 +244,5 @@ def primary_price(p: Parameters, g: float) -> float:
 def price_regret(q: Parameters, s: float) -> float:
     """Primary care's gain from its best price, given the subsidy in ``q`` (scalar ``q``)."""
     best = primary_response(q, float(q.subsidy))[2]
-    now = float(_objectives(q, np.asarray(s), np.asarray(1.0))[1])
+    now = float(objectives_unchecked(q, np.asarray(s), np.asarray(1.0))[1])
     return max(best - now, 0.0)

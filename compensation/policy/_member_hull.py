@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from ..model.flow import FlowForm
 from ..model.members import SHARED
-from ..model.parameters import Parameters, _unchecked
+from ..model.parameters import Parameters, unchecked
 
 __all__ = [
     "PEAKS",
@@ -60,7 +60,7 @@ class Part:
     def take(self, rows: Index) -> Part:
         arrays = {f: getattr(self.q, f)[rows] for f in SHARED if np.ndim(getattr(self.q, f))}
         return Part(
-            _unchecked(self.q, **arrays), self.beta[rows], self.kappa[rows], self.const[rows],
+            unchecked(self.q, **arrays), self.beta[rows], self.kappa[rows], self.const[rows],
             self.ub[rows], self.kink[rows], self.form, self.curved,
         )  # fmt: skip
 

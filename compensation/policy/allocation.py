@@ -21,9 +21,14 @@ from numpy.typing import ArrayLike, NDArray
 from .._results import Result
 from .._validation import check_tol
 from ..model.flow import form_of
-from ..model.members import SHARED, ConsortiumPayoffs, Members, consortium_payoffs
-from ..model.members import leader_coefficients as _coefficients
-from ..model.parameters import Parameters, _unchecked, require_scalar
+from ..model.members import (
+    SHARED,
+    ConsortiumPayoffs,
+    Members,
+    consortium_payoffs,
+    leader_coefficients,
+)
+from ..model.parameters import Parameters, require_scalar, unchecked
 from ._member_hull import PEAKS, Array, Index, Part, grid_points, refine, respond, upper_hull
 
 __all__ = [
@@ -62,9 +67,9 @@ def _prepare(p: Parameters, members: Members, member: Index, e: Array, size: int
     """Rows ``member`` (indices into ``members``) with participation ``e``, ready to solve."""
     n = len(member)
     q = members.parameters(p)
-    q = _unchecked(q, **{f: getattr(q, f)[member, None] for f in SHARED if np.ndim(getattr(q, f))})
+    q = unchecked(q, **{f: getattr(q, f)[member, None] for f in SHARED if np.ndim(getattr(q, f))})
     t = members.column("travel_cost", p)[member, None]
-    beta, kappa, const = (np.broadcast_to(x, (n, 1)) for x in _coefficients(q, t, e[:, None]))
+    beta, kappa, const = (np.broadcast_to(x, (n, 1)) for x in leader_coefficients(q, t, e[:, None]))
     ub = np.minimum(float(p.max_sinking), members.column("host_capacity", p)[member])
     form = form_of(p)
     part = Part(q, beta, kappa, const, ub, np.broadcast_to(form.kink(q), (n, 1))[:, 0], form)

@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import check_domain
-from ..model.parameters import FIELDS, Parameters, _unchecked, require_scalar
-from ..model.payoffs import _payoffs
+from ..model.parameters import FIELDS, Parameters, require_scalar, unchecked
+from ..model.payoffs import payoffs_unchecked
 from ..solvers.cooperative import TUGame
 from .response import best_sinking
 
@@ -84,12 +84,12 @@ def coalition_values(
         require_scalar(p, "coalition_values")
     if len({p.flow for p in ps}) != 1:
         raise ValueError("all members must use the same flow form")
-    stacked = _unchecked(ps[0], **{n: np.array([getattr(p, n) for p in ps]) for n in FIELDS})
+    stacked = unchecked(ps[0], **{n: np.array([getattr(p, n) for p in ps]) for n in FIELDS})
     subsets = (np.arange(1 << m)[:, None] >> np.arange(m)) & 1  # (2^m, m) membership
-    joint = _unchecked(stacked, integration=1.0)
+    joint = unchecked(stacked, integration=1.0)
 
     def respond(mu: NDArray) -> NDArray:
-        q = _unchecked(joint, subsidy=stacked.subsidy - mu)
+        q = unchecked(joint, subsidy=stacked.subsidy - mu)
         return best_sinking(q) * subsets
 
     if capacity is None:
@@ -105,7 +105,7 @@ def coalition_values(
             over = respond(mid).sum(axis=1, keepdims=True) > cap
             lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
         s = respond(hi)
-    r = _payoffs(stacked, s, np.asarray(1.0))
+    r = payoffs_unchecked(stacked, s, np.asarray(1.0))
     value = ((r.leader + r.primary) * subsets).sum(axis=1)
     best = value.copy()
     for j in range(m):  # v(S) = max over sub-selections: drop members that do not pay

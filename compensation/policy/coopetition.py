@@ -26,7 +26,7 @@ from .._results import Result
 from .._validation import check_domain
 from ..model.leader import leader_slope
 from ..model.parameters import Parameters, require_scalar
-from ..model.payoffs import _objectives
+from ..model.payoffs import objectives_unchecked
 
 __all__ = ["CoopetitionResult", "coopetition_equilibrium"]
 
@@ -116,7 +116,7 @@ class _City:
 
     def objective(self, i: int, si: NDArray, others: float) -> NDArray:
         """O_L(s_i, 1) + m_E n_i, given the rivals' exp-utility sum ``others``."""
-        o_l = _objectives(self.consortia[i], si, np.asarray(1.0))[0]
+        o_l = objectives_unchecked(self.consortia[i], si, np.asarray(1.0))[0]
         return o_l + self.margin * self.enrollees * self.share(i, si, others)
 
     def slope(self, i: int, si: NDArray, others: float) -> NDArray:

@@ -15,17 +15,14 @@ from numpy.typing import NDArray
 from .._validation import check_choice
 from ..model.flow import form_of
 from ..model.leader import flow_cap, gain_per_day, leader_slope, net_loss
-from ..model.parameters import FIELDS, Parameters, _unchecked
-from ..model.payoffs import _objectives
+from ..model.parameters import FIELDS, Parameters, unchecked
+from ..model.payoffs import objectives_unchecked
 
 __all__ = ["best_sinking"]
 
 GRID = 2049
 BISECTIONS = 64
 CHUNK_CELLS = 1 << 21  # grid cells evaluated at once: about 16 MB a temporary array
-
-# Kept for modules that import the kernels under their old names.
-_net_loss, _gain_per_day, _leader_slope = net_loss, gain_per_day, leader_slope
 
 
 def closed_form_sinking(p: Parameters) -> NDArray[np.float64]:
@@ -36,15 +33,15 @@ def closed_form_sinking(p: Parameters) -> NDArray[np.float64]:
     # objective is convex at the kink, so both pieces' maxima must be compared.
     below = np.clip((b - mu * slope - p.cost_linear) / p.cost_quadratic, 0.0, kink)
     above = np.clip((b - p.cost_linear) / p.cost_quadratic, kink, p.max_sinking)
-    o_below = _objectives(p, below, np.asarray(1.0))[0]
-    o_above = _objectives(p, above, np.asarray(1.0))[0]
+    o_below = objectives_unchecked(p, below, np.asarray(1.0))[0]
+    o_above = objectives_unchecked(p, above, np.asarray(1.0))[0]
     return np.asarray(np.where(o_above > o_below, above, below), dtype=float)
 
 
 def _flat(p: Parameters, n: int) -> Parameters:
     """``p`` with every array field broadcast to its shape and flattened to length ``n``."""
     shape = p.shape
-    return _unchecked(
+    return unchecked(
         p,
         **{
             f: np.broadcast_to(np.asarray(getattr(p, f), dtype=float), shape).reshape(n)
@@ -55,7 +52,7 @@ def _flat(p: Parameters, n: int) -> Parameters:
 
 
 def _take(p: Parameters, sl: slice) -> Parameters:
-    return _unchecked(
+    return unchecked(
         p, **{f: np.asarray(getattr(p, f))[sl, None] for f in FIELDS if np.ndim(getattr(p, f))}
     )
 
@@ -78,7 +75,7 @@ def _numeric_chunk(q: Parameters, n: int, grid_size: int) -> NDArray[np.float64]
     """Global maximiser of O_L(s, 1) on [0, s_max] for n points (fields of shape (n, 1))."""
     smax = np.broadcast_to(np.asarray(q.max_sinking, dtype=float), (n, 1))
     grid = smax * np.linspace(0.0, 1.0, grid_size)
-    values = np.broadcast_to(_objectives(q, grid, np.asarray(1.0))[0], (n, grid_size))
+    values = np.broadcast_to(objectives_unchecked(q, grid, np.asarray(1.0))[0], (n, grid_size))
     # Every local maximum of the grid is a candidate (the objective need not be concave: the
     # siphon loss makes it convex near 0 for saturating flows); refine each, then compare.
     left = np.concatenate([np.full((n, 1), -np.inf), values[:, :-1]], axis=1)
@@ -100,8 +97,8 @@ def _numeric_chunk(q: Parameters, n: int, grid_size: int) -> NDArray[np.float64]
         lo = np.where(up, mid, lo)
         hi = np.where(up, hi, mid)
     root = np.where(sign_change, 0.5 * (lo + hi), at)
-    o_root = np.broadcast_to(_objectives(q, root, np.asarray(1.0))[0], root.shape)
-    o_at = np.broadcast_to(_objectives(q, at, np.asarray(1.0))[0], at.shape)
+    o_root = np.broadcast_to(objectives_unchecked(q, root, np.asarray(1.0))[0], root.shape)
+    o_at = np.broadcast_to(objectives_unchecked(q, at, np.asarray(1.0))[0], at.shape)
     cand = np.where(o_root >= o_at, root, at)
     val = np.where(live, np.maximum(o_root, o_at), -np.inf)
     return np.take_along_axis(cand, val.argmax(axis=1)[:, None], axis=1)[:, 0]

@@ -27,8 +27,8 @@ from ..model.leader import (
     gain_per_day,
     net_loss,
 )
-from ..model.parameters import FIELDS, Parameters, _unchecked
-from ..model.payoffs import _objectives, _payoffs
+from ..model.parameters import FIELDS, Parameters, unchecked
+from ..model.payoffs import objectives_unchecked, payoffs_unchecked
 from ._design import (
     design_point,
     participation_margin,
@@ -122,7 +122,7 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
     )
     mu = net_loss(p)
     if alliance == "government-led":
-        s0 = (gain_per_day(_unchecked(p, subsidy=0.0)) - mu * slope - p.cost_linear) / c2
+        s0 = (gain_per_day(unchecked(p, subsidy=0.0)) - mu * slope - p.cost_linear) / c2
         s_opt = (jc + p.social_benefit + lam * c2 * s0) / (c2 * (1 + 2 * lam))
         g = np.maximum(0.0, c2 * (s_opt - s0))
         if budget is not None:
@@ -154,7 +154,7 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
     # the leader's global response is recomputed to make sure.
     valid = (s > 0) & (s < p.max_sinking) & (cap >= p.max_sinking) & np.isfinite(w)
     w_safe = np.where(np.isfinite(w), w, 0.0)
-    s_check = closed_form_sinking(_unchecked(p, subsidy=g, price=w_safe))
+    s_check = closed_form_sinking(unchecked(p, subsidy=g, price=w_safe))
     valid &= np.isclose(s_check, s, rtol=1e-9, atol=1e-9 * p.max_sinking)
     return np.asarray(g), np.asarray(w_safe), np.asarray(valid)
 
@@ -166,7 +166,7 @@ def _at(p: Parameters, idx: tuple[int, ...]) -> Parameters:
         for n in FIELDS
         if np.ndim(getattr(p, n))
     }
-    return _unchecked(p, **changes)
+    return unchecked(p, **changes)
 
 
 def optimal_subsidy(
@@ -274,14 +274,14 @@ def optimal_subsidy(
     valid = np.zeros(shape, bool)
     if method != "numeric" and form_of(p).closed_form:
         g_c, w_c, valid_c = _closed(p, alliance_eff, budget)
-        q = _unchecked(p, subsidy=g_c, price=w_c)
+        q = unchecked(p, subsidy=g_c, price=w_c)
         s_c = closed_form_sinking(q)
         # The closed form knows nothing of participation or the status quo: keep it only where
         # primary care is willing to be active and welfare is not below doing nothing.
         valid = np.broadcast_to(
             valid_c
             & (participation_margin(q, s_c) >= 0)
-            & (_payoffs(q, s_c, np.asarray(1.0)).welfare >= 0),
+            & (payoffs_unchecked(q, s_c, np.asarray(1.0)).welfare >= 0),
             shape,
         )
         g = np.where(valid, g_c, g)
@@ -334,15 +334,17 @@ def _report(
 ) -> SubsidyDesign:
     g, w, s, g_p, act, binding = solved
     e = act.astype(float)
-    q = _unchecked(p, subsidy=g, price=w, primary_subsidy=g_p)
-    r = _payoffs(q, s, e)
+    q = unchecked(p, subsidy=g, price=w, primary_subsidy=g_p)
+    r = payoffs_unchecked(q, s, e)
     margin = participation_margin(q, s)
     # Certificate: the leader's best response computed afresh, and primary care's gain from
     # the best price (primary-led) or from switching to passive.
     # The linear flow's closed form is its exact global response; a grid for 10⁷ points is not.
     best = closed_form_sinking(q) if form_of(p).closed_form else numeric_sinking(q)
-    o_l = _objectives(q, s, np.asarray(1.0))[0]
-    leader_regret = np.where(act, np.maximum(_objectives(q, best, np.asarray(1.0))[0] - o_l, 0), 0)
+    o_l = objectives_unchecked(q, s, np.asarray(1.0))[0]
+    leader_regret = np.where(
+        act, np.maximum(objectives_unchecked(q, best, np.asarray(1.0))[0] - o_l, 0), 0
+    )
     primary_regret = np.where(act, np.maximum(-margin, 0.0), 0.0)
     if effective == "primary-led":
         for idx in np.ndindex(np.shape(g)):

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from .._results import Result
 from .._validation import check_domain
 from ..games import advantages, tripartite_game
-from ..model.parameters import Parameters, _unchecked, require_scalar
+from ..model.parameters import Parameters, require_scalar, unchecked
 
 __all__ = [
     "PriceInterval",
@@ -66,7 +66,7 @@ def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
     >>> float(threshold_subsidy(Parameters(readiness_cost=50)))
     inf
     """
-    adv = advantages(_unchecked(p, subsidy=0.0))
+    adv = advantages(unchecked(p, subsidy=0.0))
     g = np.maximum(0.0, -adv.A1 / p.sinking_level)
     # g* does not depend on p.subsidy, but a sweep over it expects one value per point.
     return np.broadcast_to(np.where(adv.B1 >= 0, g, np.inf), p.shape).copy()
@@ -131,7 +131,7 @@ def acceptable_prices(p: Parameters) -> PriceInterval:
     >>> bool(acceptable_prices(Parameters(subsidy=0.1)).empty)
     True
     """
-    adv = advantages(_unchecked(p, price=0.0))
+    adv = advantages(unchecked(p, price=0.0))
     scale = (1.0 - p.integration) * p.sinking_level
     with np.errstate(divide="ignore", invalid="ignore"):
         low = np.where(scale > 0, -adv.A1 / scale, np.where(adv.A1 >= 0, -np.inf, np.inf))
@@ -285,7 +285,7 @@ def subsidy_split_window(
     # Advantages at full cooperation without the subsidy; each yuan of the budget then adds
     # one-for-one to the side that receives it and costs the government one.
     game = tripartite_game(
-        _unchecked(p, subsidy=0.0, primary_subsidy=0.0),
+        unchecked(p, subsidy=0.0, primary_subsidy=0.0),
         regulation_cost=regulation_cost,
         reward=reward,
         accountability_loss=accountability_loss,

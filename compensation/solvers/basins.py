@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
-from .replicator import _advantages, replicator_rest_points
+from .replicator import advantage_vectors, replicator_rest_points
 
 __all__ = ["BasinShares", "basin_shares"]
 
@@ -97,7 +97,7 @@ def basin_shares(
     >>> bs.points, bs.shares.round(3).tolist(), bs.unresolved
     ([(1.0, 1.0), (0.0, 0.0)], [0.398, 0.602], 0.0)
     """
-    a, b = _advantages(A, B)
+    a, b = advantage_vectors(A, B)
     if int(grid) != grid or grid < 2:
         raise ValueError(f"grid must be an integer ≥ 2; got {grid!r}")
     rest = replicator_rest_points(A, B)

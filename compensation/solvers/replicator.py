@@ -114,7 +114,9 @@ class RestPoints(Result, Sequence[RestPoint]):
         return [r for r in self.points if r.stability is Stability.STABLE]
 
 
-def _classify(eig: NDArray[np.complex128], tol: float, interior: bool = False) -> Stability:
+def classify_rest_point(
+    eig: NDArray[np.complex128], tol: float, interior: bool = False
+) -> Stability:
     re, im = eig.real, eig.imag
     if np.any(np.abs(re) <= tol):
         if interior and np.all(np.abs(re) <= tol) and np.any(np.abs(im) > tol):
@@ -127,7 +129,9 @@ def _classify(eig: NDArray[np.complex128], tol: float, interior: bool = False) -
     return Stability.SADDLE
 
 
-def _advantages(A: Any, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def advantage_vectors(
+    A: Any, B: ArrayLike | None
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     if hasattr(A, "payoff_matrices"):  # a nashpy.Game
         A, B = A.payoff_matrices
     if B is None:
@@ -192,7 +196,7 @@ def replicator_rest_points(A: Any, B: ArrayLike | None = None, *, tol: float = 1
     >>> [r.point for r in replicator_rest_points([[3, 0], [5, 1]], [[3, 5], [0, 1]]).stable()]
     [(0.0, 0.0)]
     """
-    a, b = _advantages(A, B)
+    a, b = advantage_vectors(A, B)
     scale = max(np.abs(a).max(), np.abs(b).max(), 1e-300)
     points = []
     for x, y in ((1.0, 1.0), (1.0, 0.0), (0.0, 1.0), (0.0, 0.0)):
@@ -200,7 +204,7 @@ def replicator_rest_points(A: Any, B: ArrayLike | None = None, *, tol: float = 1
             [(1 - 2 * x) * (a[1] + y * (a[0] - a[1])), (1 - 2 * y) * (b[1] + x * (b[0] - b[1]))],
             dtype=complex,
         )
-        points.append(RestPoint((x, y), eig, _classify(eig, tol * scale)))
+        points.append(RestPoint((x, y), eig, classify_rest_point(eig, tol * scale)))
     with np.errstate(divide="ignore", invalid="ignore"):
         xs = b[1] / (b[1] - b[0])
         ys = a[1] / (a[1] - a[0])
@@ -208,12 +212,14 @@ def replicator_rest_points(A: Any, B: ArrayLike | None = None, *, tol: float = 1
         j12 = xs * (1 - xs) * (a[0] - a[1])
         j21 = ys * (1 - ys) * (b[0] - b[1])
         eig = np.sqrt(complex(j12 * j21)) * np.array([1, -1])
-        points.append(RestPoint((float(xs), float(ys)), eig, _classify(eig, tol * scale, True)))
+        points.append(
+            RestPoint((float(xs), float(ys)), eig, classify_rest_point(eig, tol * scale, True))
+        )
     degenerate = bool(np.any(np.abs(np.concatenate([a, b])) <= tol * scale))
     return RestPoints(tuple(points), degenerate)
 
 
-def _field(a: NDArray, b: NDArray, z: NDArray) -> NDArray:
+def vector_field(a: NDArray, b: NDArray, z: NDArray) -> NDArray:
     x, y = z[..., 0], z[..., 1]
     return np.stack(
         [x * (1 - x) * (a[1] + y * (a[0] - a[1])), y * (1 - y) * (b[1] + x * (b[0] - b[1]))],
@@ -221,7 +227,7 @@ def _field(a: NDArray, b: NDArray, z: NDArray) -> NDArray:
     )
 
 
-def _integrate(field: Any, start: Any, t: ArrayLike, dim: int) -> NDArray[np.float64]:
+def integrate_field(field: Any, start: Any, t: ArrayLike, dim: int) -> NDArray[np.float64]:
     """Integrate a replicator field from ``start`` (``dim`` shares) and report it at ``t``."""
     z0 = np.asarray(start, dtype=float)
     if z0.shape != (dim,) or not np.all((z0 >= 0) & (z0 <= 1)):
@@ -275,5 +281,5 @@ def simulate_replicator(
     >>> path.round(4).tolist()
     [[0.9, 0.9], [0.0, 0.0]]
     """
-    a, b = _advantages(A, B)
-    return _integrate(lambda z: _field(a, b, z), start, t, 2)
+    a, b = advantage_vectors(A, B)
+    return integrate_field(lambda z: vector_field(a, b, z), start, t, 2)

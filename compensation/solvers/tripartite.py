@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .replicator import RestPoint, RestPoints, Stability, _classify, _integrate
+from .replicator import RestPoint, RestPoints, Stability, classify_rest_point, integrate_field
 
 __all__ = ["ThreePopulationGame"]
 
@@ -150,7 +150,7 @@ class ThreePopulationGame:
         for corner in itertools.product((1.0, 0.0), repeat=3):
             adv = self.advantages(*corner)
             eig = ((1 - 2 * np.array(corner)) * adv).astype(complex)
-            points.append(RestPoint(corner, eig, _classify(eig, tol * scale)))
+            points.append(RestPoint(corner, eig, classify_rest_point(eig, tol * scale)))
         degenerate = any(r.stability is Stability.NON_HYPERBOLIC for r in points)
         return RestPoints(tuple(points), degenerate)
 
@@ -175,4 +175,4 @@ class ThreePopulationGame:
             If ``start`` is not three shares in [0, 1] or ``t`` is not a non-empty, finite,
             strictly increasing 1-D array.
         """
-        return _integrate(self.field, start, t, 3)
+        return integrate_field(self.field, start, t, 3)
