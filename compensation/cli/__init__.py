@@ -29,8 +29,8 @@ from typing import IO, Any, NoReturn
 
 import numpy as np
 
-from .analysis.calibration import calibrate, down_referrals, primary_share, referral_growth
-from .analysis.grid import (
+from ..analysis.calibration import calibrate, down_referrals, primary_share, referral_growth
+from ..analysis.grid import (
     VECTOR_CHUNK,
     axis_arrays,
     blocks,
@@ -39,14 +39,15 @@ from .analysis.grid import (
     grid_axes,
     validate_grid,
 )
-from .exceptions import InfeasibleError, SweepError
-from .games import sinking_game, sinking_matrices
-from .model.parameters import Parameters
-from .model.payoffs import payoffs
-from .policy.response import best_sinking
-from .policy.stackelberg import optimal_subsidy
-from .policy.thresholds import acceptable_prices, threshold_price, threshold_subsidy
-from .solvers.equilibria import nash_equilibria, solve_2x2
+from ..exceptions import InfeasibleError, SweepError
+from ..games import sinking_game, sinking_matrices
+from ..model.parameters import Parameters
+from ..model.payoffs import payoffs
+from ..policy.response import best_sinking
+from ..policy.stackelberg import optimal_subsidy
+from ..policy.thresholds import acceptable_prices, threshold_price, threshold_subsidy
+from ..solvers.equilibria import nash_equilibria, solve_2x2
+from .allocate import register as register_allocate
 
 __all__ = ["main"]
 
@@ -263,7 +264,7 @@ def _cmd_sweep(args: argparse.Namespace) -> None:
     shape = tuple(a.size for a in axes.values())
     bar = None
     if args.progress:
-        from ._optional import require
+        from .._optional import require
 
         bar = require("tqdm").tqdm(total=rows, desc="sweep", unit="row")
     out = Path(args.o)
@@ -493,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="last year's sinking, enabling the referral_growth moment",
     )
     p.set_defaults(run=_cmd_calibrate)
+    register_allocate(sub)
     return parser
 
 
