@@ -25,7 +25,15 @@ _DOMAINS: dict[str, tuple[float, float, bool, bool, str]] = {
 
 
 def as_float(value: Any, name: str) -> NDArray[np.float64]:
-    """Convert to a float array or raise ``TypeError`` naming ``name``."""
+    """Convert to a float array or raise ``TypeError`` naming ``name``.
+
+    ``None`` and booleans are refused in words of their own: numpy would read them as NaN and
+    as 0/1, and a ``True`` where a price belongs is a mistake, not a number.
+    """
+    if value is None:
+        raise TypeError(f"{name} must be a real number or an array of them; got None")
+    if isinstance(value, (bool, np.bool_)) or np.asarray(value).dtype == np.bool_:
+        raise TypeError(f"{name} must be a real number, not a boolean; got {value!r}")
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:

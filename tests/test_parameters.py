@@ -280,3 +280,10 @@ def test_half_sinking_is_a_deprecated_alias_of_sinking_scale():
     assert list(r.axes) == ["sinking_scale"]
     with pytest.raises(TypeError, match="not both"), pytest.warns(DeprecationWarning):
         Parameters(half_sinking=1.0, sinking_scale=2.0)
+
+
+@pytest.mark.parametrize("value", [None, True, np.bool_(False), [True, False]])
+def test_none_and_booleans_are_refused_in_their_own_words(value):
+    word = "None" if value is None else "boolean"
+    with pytest.raises(TypeError, match=rf"price must be a real number.*{word}"):
+        Parameters(price=value)
