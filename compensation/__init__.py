@@ -22,8 +22,12 @@ from .analysis.calibration import (
     primary_share,
     referral_growth,
 )
+from .analysis.draws import draw_parameters
+from .analysis.global_sensitivity import MorrisResult, SobolIndices, morris_screening, sobol_indices
 from .analysis.sensitivity import TornadoBar, elasticities, tornado
+from .analysis.stream import StreamResult, stream_sweep
 from .analysis.sweep import SweepResult, sweep
+from .analysis.uncertainty import PolicyUncertainty, propagate
 from .bundled.allocation import Allocation, split_surplus
 from .bundled.contracts import ContractCashFlows, ContractSchedule
 from .bundled.scores import PerformanceScores, performance_scores
@@ -48,6 +52,7 @@ from .model.flow import logit_intercept_for, price_gap, shift_share, shifted_vis
 from .model.members import ConsortiumPayoffs, Members, consortium_payoffs
 from .model.parameters import Parameters
 from .model.payoffs import Payoffs, objectives, payoffs, sinking_cost
+from .policy.acceptability import AcceptabilityCurve, acceptability_curve
 from .policy.allocation import (
     ParticipationEquilibrium,
     SinkingAllocation,
@@ -57,6 +62,7 @@ from .policy.allocation import (
 from .policy.consortium import coalition_values
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
 from .policy.response import best_sinking
+from .policy.robust import RobustSubsidy, realised_welfare, robust_subsidy
 from .policy.stackelberg import SubsidyDesign, optimal_subsidy
 from .policy.thresholds import (
     PriceInterval,
@@ -174,6 +180,21 @@ __all__ = [
     "referral_growth",
     "sweep",
     "tornado",
+    # uncertainty, global sensitivity and streaming sweeps
+    "AcceptabilityCurve",
+    "MorrisResult",
+    "PolicyUncertainty",
+    "RobustSubsidy",
+    "SobolIndices",
+    "StreamResult",
+    "acceptability_curve",
+    "draw_parameters",
+    "morris_screening",
+    "propagate",
+    "realised_welfare",
+    "robust_subsidy",
+    "sobol_indices",
+    "stream_sweep",
     # errors
     "ConvergenceError",
     "InfeasibleError",

@@ -11,6 +11,9 @@ EXTRAS = {
     "dask": "dask",
     "highspy": "highs",
     "pandas": "frame",
+    "SALib": "sensitivity",
+    "pyarrow": "parquet",
+    "xarray": "xarray",
 }
 
 

@@ -15,7 +15,14 @@ from .solvers.basins import basin_shares
 from .solvers.replicator import Stability, advantage_vectors, replicator_rest_points
 from .solvers.tripartite import ThreePopulationGame
 
-__all__ = ["basin_map", "phase_portrait", "tornado_chart", "trajectories3"]
+__all__ = [
+    "acceptability_chart",
+    "basin_map",
+    "phase_portrait",
+    "sobol_chart",
+    "tornado_chart",
+    "trajectories3",
+]
 
 _MARKERS = {
     Stability.STABLE: ("o", "black", "stable"),
@@ -155,4 +162,65 @@ def tornado_chart(bars: Any, *, ax: Any = None, baseline: float | None = None) -
     if baseline is not None:
         ax.axvline(baseline, color="black", lw=1)
     ax.set_xlabel("outcome")
+    return ax
+
+
+def sobol_chart(indices: Any, *, ax: Any = None) -> Any:
+    """Bars of Sobol first- and total-order indices with their confidence intervals.
+
+    Parameters
+    ----------
+    indices : SobolIndices
+        From :func:`compensation.analysis.global_sensitivity.sobol_indices`.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+        One pair of bars per parameter, largest total index first: :math:`S_i` (first
+        order) and :math:`S_{T_i}` (total), with error bars at ``indices.level``.
+    """
+    ax = _axes(ax)
+    order = np.argsort(-np.asarray(indices.total))
+    x = np.arange(order.size)
+    ax.bar(
+        x - 0.2,
+        indices.first[order],
+        0.4,
+        yerr=indices.first_conf[order],
+        label="first order $S_i$",
+    )
+    ax.bar(
+        x + 0.2, indices.total[order], 0.4, yerr=indices.total_conf[order], label="total $S_{T_i}$"
+    )
+    ax.set_xticks(x, [indices.names[i] for i in order], rotation=30, ha="right")
+    ax.set_ylabel("share of output variance")
+    ax.set_ylim(bottom=min(0.0, float(np.min(indices.first - indices.first_conf))))
+    ax.legend(title=f"{indices.level:.0%} intervals")
+    return ax
+
+
+def acceptability_chart(curve: Any, *, ax: Any = None) -> Any:
+    """The acceptability curve: probability that sinking pays against the subsidy.
+
+    Parameters
+    ----------
+    curve : AcceptabilityCurve
+        From :func:`compensation.policy.acceptability.acceptability_curve`.
+    ax : matplotlib Axes, optional
+        Where to draw (default: a new figure).
+
+    Returns
+    -------
+    matplotlib Axes
+        The curve with a band of ±2 Monte Carlo standard errors.
+    """
+    ax = _axes(ax)
+    g, p, se = curve.subsidy, curve.probability, curve.standard_error
+    ax.plot(g, p, color="tab:blue", drawstyle="steps-post")
+    ax.fill_between(g, np.clip(p - 2 * se, 0, 1), np.clip(p + 2 * se, 0, 1), alpha=0.2, step="post")
+    ax.set_xlabel("subsidy g (万元 per doctor-day)")
+    ax.set_ylabel("probability that sinking pays")
+    ax.set_ylim(-0.02, 1.02)
     return ax

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from compensation.cli import main
@@ -275,3 +276,56 @@ def test_solve_shows_participation_and_never_a_design_below_the_status_quo(tmp_p
     line = next(x for x in capsys.readouterr().out.splitlines() if "(government-led)" in x)
     assert "primary care active: yes" in line and "to buy it" in line
     assert "leader" in line and "primary" in line
+
+
+def test_sweep_writes_parquet_with_the_csvs_values(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    p = tmp_path / "p.toml"
+    p.write_text("subsidy = 0.2\n", encoding="utf-8")
+    args = ["sweep", str(p), "--grid", "price=0:0.2:7", "--grid", "readiness_cost=0:4:5"]
+    assert main([*args, "--output", "threshold_subsidy", "-o", str(tmp_path / "a.csv")]) == 0
+    assert main([*args, "--output", "threshold_subsidy", "-o", str(tmp_path / "a.parquet")]) == 0
+    assert (
+        main([*args, "--format", "parquet", "--chunk-size", "4", "-o", str(tmp_path / "b.dat")])
+        == 0
+    )
+    with open(tmp_path / "a.csv", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    table = pq.read_table(tmp_path / "a.parquet")
+    assert table.column_names == rows[0] == ["price", "readiness_cost", "threshold_subsidy"]
+    col = [float(r[2]) for r in rows[1:]]
+    assert np.asarray(table["threshold_subsidy"]) == pytest.approx(col, rel=1e-9)
+    other = pq.read_table(tmp_path / "b.dat")
+    assert np.array_equal(other["threshold_subsidy"], table["threshold_subsidy"])
+    # Chunks of 4 points split each price's 5 rows into 4 + 1: 14 row groups for 7 prices.
+    assert pq.ParquetFile(tmp_path / "b.dat").num_row_groups == 14
+
+
+def test_sweep_chunk_size_changes_memory_not_the_file(tmp_path, capsys):
+    p = tmp_path / "p.toml"
+    p.write_text("subsidy = 0.2\n", encoding="utf-8")
+    args = ["sweep", str(p), "--grid", "price=0:0.2:7", "--grid", "readiness_cost=0:400:5"]
+    assert main([*args, "-o", str(tmp_path / "a.csv")]) == 0
+    assert main([*args, "--chunk-size", "2", "-o", str(tmp_path / "b.csv")]) == 0
+    assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
+    capsys.readouterr()
+    assert main([*args, "--chunk-size", "0", "-o", str(tmp_path / "c.csv")]) == 2
+    assert "--chunk-size must be ≥ 1" in capsys.readouterr().err
+
+
+def test_sweep_refuses_a_grid_too_large_for_the_disk(tmp_path, monkeypatch, capsys):
+    from collections import namedtuple
+
+    from compensation.analysis import files
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(files.shutil, "disk_usage", lambda d: usage(10**9, 0, 10**6))
+    p = tmp_path / "p.toml"
+    p.write_text("subsidy = 0.2\n", encoding="utf-8")
+    out = tmp_path / "big.parquet"
+    grid = ["--grid", "price=0:0.2:1000", "--grid", "subsidy=0:0.4:1000"]
+    assert main(["sweep", str(p), *grid, "--output", "threshold_subsidy", "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not enough disk space" in err
+    assert "the Parquet file would take about 22.9 MiB" in err and "976.6 KiB free" in err
+    assert list(tmp_path.iterdir()) == [p]

@@ -52,3 +52,21 @@ def test_missing_matplotlib_names_the_extra():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "pip install 'compensation[plot]'" in out.stdout
+
+
+def test_sobol_and_acceptability_charts_draw_one_bar_per_index():
+    pytest.importorskip("SALib")
+    from scipy import stats
+
+    from compensation.analysis.global_sensitivity import sobol_indices
+    from compensation.plotting import acceptability_chart, sobol_chart
+    from compensation.policy.acceptability import acceptability_curve
+    from compensation.policy.thresholds import threshold_subsidy
+
+    s = sobol_indices(threshold_subsidy, {"price": (0, 0.04), "brand_benefit": (0, 0.02)}, n=256)
+    ax = sobol_chart(s)
+    assert len(ax.patches) == 4
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["price", "brand_benefit"]
+    c = acceptability_curve({"price": stats.norm(0.03, 0.004)}, np.linspace(0.15, 0.22, 8))
+    ax = acceptability_chart(c)
+    assert ax.lines[0].get_ydata().tolist() == c.probability.tolist()

@@ -295,3 +295,27 @@ def test_the_partial_result_of_a_failure_is_not_a_success():
     partial = e.value.partial
     assert not partial.success and partial.message == str(e.value)
     assert partial.method == "numpy" and not partial.vectorised
+
+
+def test_sweep_result_as_an_xarray_dataset_with_units():
+    pytest.importorskip("xarray")
+    from compensation.policy.thresholds import threshold_subsidy
+
+    r = sweep(threshold_subsidy, {"price": [0.0, 0.05, 0.1], "readiness_cost": [0.0, 400.0]})
+    ds = r.to_dataset("g_star", units="万元/dd")
+    assert ds["g_star"].dims == ("price", "readiness_cost")
+    assert ds["g_star"].attrs["units"] == "万元/dd"
+    assert ds["readiness_cost"].attrs["units"] == "万元/yr"
+    assert float(ds["g_star"].sel(price=0.05, readiness_cost=0.0)) == pytest.approx(0.164)
+    two = sweep(lambda p: np.stack([p.price * 0 + 1, p.price], -1), {"price": [0.0, 1.0]})
+    assert two.to_dataset().value.dims == ("price", "output_0")
+
+
+def test_stream_sweep_on_a_dask_cluster_writes_the_numpy_file(dask_client, tmp_path):
+    from compensation.analysis.stream import stream_sweep
+    from compensation.policy.thresholds import threshold_subsidy
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    stream_sweep(threshold_subsidy, GRID, a)
+    r = stream_sweep(threshold_subsidy, GRID, b, backend="dask", client=dask_client, chunk_size=3)
+    assert a.read_text() == b.read_text() and r.backend == "dask"

@@ -221,13 +221,16 @@ def run_parallel(
     *,
     timeout: float | None,
     on_done: OnDone,
+    hold: Callable[[], bool] | None = None,
 ) -> Problem | None:
     """Keep every worker busy with one chunk; return the earliest failure, if any.
 
     ``args`` are :func:`eval_chunk`'s arguments before the chunk's points; ``on_done`` takes
     each finished chunk (its points, values and failure) and returns a :class:`Problem` or
     None. After a failure no new chunk starts, but chunks already running may finish (within
-    their deadlines), so that every result a worker is computing is kept.
+    their deadlines), so that every result a worker is computing is kept. While ``hold()``
+    is true no new chunk starts (a caller that writes chunks in order holds the pool back
+    while too many finished chunks wait for a slow one).
     """
     # One chunk per worker slot, so a chunk starts as it is handed over and its deadline can
     # count from then; it also bounds the memory held by queued chunks.
@@ -237,7 +240,7 @@ def run_parallel(
     failed = True
     try:
         while True:
-            if not problems:
+            if not problems and not (hold is not None and running and hold()):
                 _hand_out(runner, args, chunks, running, timeout)
             if not running:
                 break

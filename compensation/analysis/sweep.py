@@ -4,7 +4,9 @@ The numpy backend hands the grid to the function as array-valued :class:`Paramet
 payoff, threshold and solver in this library broadcasts), at most ``chunk_size`` points a call
 so that the function's temporaries stay bounded whatever the grid. Functions that cannot take
 arrays are evaluated point by point, in chunks, in this process, on a local process pool or on
-a Dask cluster.
+a Dask cluster. The result holds the whole grid (8 bytes a point); a grid too large to hold
+is streamed to a CSV or Parquet file, chunk by chunk, by
+:func:`~compensation.analysis.stream.stream_sweep`.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .._optional import require
 from .._results import DIGITS, LONG, Result
 from .._validation import check_choice
 from ..exceptions import SweepError
-from ..model.parameters import Parameters
+from ..model.parameters import FIELDS, Parameters
 from ._parallel import (
     Dask,
     Failure,
@@ -118,6 +120,47 @@ class SweepResult(Result):
             for k in range(vals.shape[1]):
                 data[f"value_{k}"] = vals[:, k]
         return pd.DataFrame(data)
+
+    def to_dataset(self, name: str = "value", units: str = "") -> Any:
+        """The grid as an ``xarray.Dataset`` with named dimensions and units.
+
+        Parameters
+        ----------
+        name : str, default "value"
+            Name of the data variable.
+        units : str, optional
+            Unit of the values (stored in its ``attrs["units"]``).
+
+        Returns
+        -------
+        xarray.Dataset
+            One dimension per axis with the parameter's unit and meaning in its ``attrs``
+            (an array-valued output adds dimensions ``output_0``, …), and the variable.
+
+        Raises
+        ------
+        ImportError
+            Without xarray (``pip install 'compensation[xarray]'``).
+
+        Examples
+        --------
+        >>> from compensation import sweep, threshold_subsidy
+        >>> ds = sweep(threshold_subsidy, {"price": [0.0, 0.05]}).to_dataset("g_star", "万元/dd")
+        >>> ds["g_star"].dims, ds["price"].attrs["units"]
+        (('price',), '万元/dd')
+        """
+        xr = require("xarray")
+        dims = list(self.axes) + [f"output_{k}" for k in range(self.values.ndim - len(self.axes))]
+        coords = {
+            n: (n, a, {"units": FIELDS[n].unit, "long_name": FIELDS[n].meaning})
+            for n, a in self.axes.items()
+        }
+        attrs = {"units": units} if units else {}
+        return xr.Dataset(
+            {name: (dims, self.values, attrs)},
+            coords=coords,
+            attrs={"backend": self.backend, "message": self.message},
+        )
 
 
 class _Axes(dict[str, NDArray[np.float64]]):

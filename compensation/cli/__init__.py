@@ -4,8 +4,10 @@ Exit status: 0 on success; 2 for a user mistake (missing or malformed file, bad 
 unknown parameter, out-of-range value, a grid too large), reported in one line on standard
 error, never a traceback; 1 for an internal error (also one line; ``--traceback`` shows it in
 full); 130 when interrupted by Ctrl-C (SIGINT) and 143 when terminated (SIGTERM). ``sweep``
-writes its CSV to a temporary file beside the target and renames it into place when complete,
-so an interrupted run leaves the previous file untouched.
+streams its CSV or Parquet file chunk by chunk (``--chunk-size`` points at a time, so memory
+stays bounded) to a temporary file beside the target, renamed into place when complete, so an
+interrupted run leaves the previous file untouched; a grid too large for the disk is refused
+before it starts, with the estimated size.
 """
 
 from __future__ import annotations
@@ -14,31 +16,22 @@ import argparse
 import csv
 import io
 import math
-import os
 import re
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 
 from ..analysis.calibration import calibrate, down_referrals, primary_share, referral_growth
-from ..analysis.grid import (
-    VECTOR_CHUNK,
-    axis_arrays,
-    blocks,
-    conform,
-    format_size,
-    grid_axes,
-    validate_grid,
-)
+from ..analysis.files import FORMATS, check_disk, estimate_bytes
+from ..analysis.grid import VECTOR_CHUNK, format_size
+from ..analysis.stream import stream_sweep
 from ..exceptions import InfeasibleError, SweepError
 from ..games import sinking_game, sinking_matrices
 from ..model.parameters import Parameters
@@ -105,34 +98,6 @@ def _load(path: str) -> Parameters:
             "hold arrays; sweep them with --grid instead"
         )
     return p
-
-
-@contextmanager
-def _replace_when_done(target: Path) -> Iterator[IO[str]]:
-    """Write to a temporary file beside ``target``; rename it into place only when complete."""
-    if target.is_dir():
-        raise UserError(f"output {target} is a directory; give a file name")
-    directory = target.parent
-    if not directory.is_dir():
-        raise UserError(f"output directory does not exist: {directory}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open would.
-        if target.exists():
-            mode = target.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)  # atomic on one file system: old file or new, never half
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # ----- solve -----------------------------------------------------------------------------------
@@ -222,28 +187,33 @@ def _grid_spec(spec: str) -> tuple[str, float, float, int]:
     return name.strip(), lo, hi, n
 
 
+def _format(args: Any) -> str:
+    """``--format``, or the output's suffix (``.parquet``, ``.pq``), or CSV."""
+    if args.format:
+        return str(args.format)
+    return "parquet" if Path(args.o).suffix.lower() in (".parquet", ".pq") else "csv"
+
+
 def _check_size(specs: list[tuple[str, float, float, int]], columns: int, args: Any) -> int:
-    """Refuse a grid whose CSV exceeds ``--max-rows`` or the free disk, before allocating."""
+    """Refuse a grid over ``--max-rows`` or too large for the disk, before allocating."""
     rows = math.prod(n for *_, n in specs)
-    csv_bytes = rows * (columns * FIELD_BYTES)
+    fmt = _format(args)
+    nbytes = estimate_bytes(rows, columns, fmt)
     product = " × ".join(f"{n:,}" for *_, n in specs) + " = " if len(specs) > 1 else ""
     detail = (
-        f"{product}{rows:,} rows; the CSV would take about "
-        f"{format_size(csv_bytes)} (and {format_size(8 * rows)} of memory per column if held "
-        "at once)"
+        f"{product}{rows:,} rows; the {fmt.upper() if fmt == 'csv' else 'Parquet'} file would "
+        f"take about {format_size(nbytes)} (and {format_size(8 * rows)} of memory per column if "
+        "held at once)"
     )
     if rows > args.max_rows:
         raise UserError(
             f"the grid is too large: {detail}; the limit is --max-rows {args.max_rows:,}: use "
             "fewer points, or raise --max-rows"
         )
-    directory = Path(args.o).parent
-    if directory.is_dir():
-        free = shutil.disk_usage(directory).free
-        if csv_bytes > free:
-            raise UserError(
-                f"not enough disk space: {detail}, but {directory} has {format_size(free)} free"
-            )
+    try:
+        check_disk(Path(args.o), nbytes, detail)
+    except OSError as exc:
+        raise UserError(str(exc)) from None
     return rows
 
 
@@ -258,38 +228,25 @@ def _cmd_sweep(args: argparse.Namespace) -> None:
     unknown = [c for c in cols if c not in OUTPUTS]
     if unknown:
         raise UserError(f"unknown --output {unknown[0]!r}; choose from {', '.join(OUTPUTS)}")
+    if args.chunk_size is not None and args.chunk_size < 1:
+        raise UserError(f"--chunk-size must be ≥ 1 (points); got {args.chunk_size}")
     rows = _check_size(specs, len(specs) + len(cols), args)
-    axes = grid_axes({name: np.linspace(lo, hi, n) for name, lo, hi, n in specs}, base)
-    validate_grid(base, axes)
-    shape = tuple(a.size for a in axes.values())
-    bar = None
-    if args.progress:
-        from .._optional import require
-
-        bar = require("tqdm").tqdm(total=rows, desc="sweep", unit="row")
     out = Path(args.o)
-    try:
-        with _replace_when_done(out) as fh:
-            writer = csv.writer(fh)
-            writer.writerow([*axes, *cols])
-            # Block by block, so memory stays bounded however many rows the file gets.
-            for block in blocks(shape, VECTOR_CHUNK):
-                p = base.replace(**axis_arrays(axes, block))
-                coords = np.meshgrid(*(a[s] for a, s in zip(axes.values(), block)), indexing="ij")
-                columns = [c.ravel() for c in coords]
-                for c in cols:
-                    value = conform(
-                        np.asarray(OUTPUTS[c](p)), OUTPUTS[c], base, axes, shape, block=block
-                    )
-                    columns.append(np.broadcast_to(value, coords[0].shape).ravel())
-                text = [[f"{v:.10g}" for v in col.tolist()] for col in columns]
-                writer.writerows(zip(*text))
-                if bar is not None:
-                    bar.update(coords[0].size)
-    finally:
-        if bar is not None:
-            bar.close()
-    print(f"wrote {rows} rows × {len(axes) + len(cols)} columns to {out}")
+    if out.is_dir():
+        raise UserError(f"output {out} is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise UserError(f"output directory does not exist: {out.parent}")
+    # Chunk by chunk, so memory stays bounded however many rows the file gets.
+    result = stream_sweep(
+        {c: OUTPUTS[c] for c in cols},
+        {name: np.linspace(lo, hi, n) for name, lo, hi, n in specs},
+        out,
+        base=base,
+        format=_format(args),
+        chunk_size=args.chunk_size or VECTOR_CHUNK,
+        progress=args.progress,
+    )
+    print(f"wrote {rows} rows × {len(result.columns)} columns to {out}")
 
 
 # ----- calibrate -------------------------------------------------------------------------------
@@ -447,7 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("solve", help="solve the model for a TOML or JSON parameter file")
     p.add_argument("params", help="parameter file (.toml or .json)")
     p.set_defaults(run=_cmd_solve)
-    p = sub.add_parser("sweep", help="evaluate outputs over a parameter grid, write CSV")
+    p = sub.add_parser(
+        "sweep", help="evaluate outputs over a parameter grid, streamed to CSV or Parquet"
+    )
     p.add_argument("params", help="parameter file with the values not swept")
     p.add_argument(
         "--grid",
@@ -466,7 +425,20 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         required=True,
         metavar="OUT.csv",
-        help="CSV file to write (replaced only when the sweep completes)",
+        help="CSV or Parquet file to write (replaced only when the sweep completes)",
+    )
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="file format (default: parquet for a .parquet or .pq name, else csv); parquet "
+        "needs pyarrow",
+    )
+    p.add_argument(
+        "--chunk-size",
+        type=int,
+        metavar="N",
+        help=f"grid points evaluated and held at once, the memory bound (default {VECTOR_CHUNK:,}"
+        ", a few hundred MiB)",
     )
     p.add_argument(
         "--max-rows",
