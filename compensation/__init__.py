@@ -22,8 +22,10 @@ from .analysis.calibration import (
     primary_share,
     referral_growth,
 )
+from .analysis.assumed_path import PathSensitivity, path_sensitivity
 from .analysis.draws import draw_parameters
 from .analysis.global_sensitivity import MorrisResult, SobolIndices, morris_screening, sobol_indices
+from .analysis.moments import implied_trend
 from .analysis.sensitivity import TornadoBar, elasticities, tornado
 from .analysis.stream import StreamResult, stream_sweep
 from .analysis.sweep import SweepResult, sweep
@@ -60,7 +62,9 @@ from .policy.allocation import (
     participation_equilibrium,
 )
 from .policy.consortium import coalition_values
+from .policy.cooperation import CooperationValue, cooperation_value
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
+from .policy.platforms import SharedPlatforms
 from .policy.response import best_sinking
 from .policy.robust import RobustSubsidy, realised_welfare, robust_subsidy
 from .policy.stackelberg import SubsidyDesign, optimal_subsidy
@@ -95,6 +99,7 @@ from .solvers.replicator import (
     replicator_rest_points,
     simulate_replicator,
 )
+from .solvers.trajectory import Trajectory
 from .solvers.tripartite import ThreePopulationGame
 
 __version__ = "0.1.0"
@@ -139,6 +144,7 @@ __all__ = [
     "Stability",
     "TUGame",
     "ThreePopulationGame",
+    "Trajectory",
     "TwoByTwoSolution",
     "basin_shares",
     "core_is_empty",
@@ -156,7 +162,10 @@ __all__ = [
     "solve_2x2",
     # policy design
     "Allocation",
+    "CooperationValue",
     "CoopetitionResult",
+    "SharedPlatforms",
+    "cooperation_value",
     "PriceInterval",
     "SplitWindow",
     "SubsidyDesign",
@@ -176,6 +185,9 @@ __all__ = [
     "down_referrals",
     "elasticities",
     "leader_volume_growth",
+    "PathSensitivity",
+    "implied_trend",
+    "path_sensitivity",
     "primary_share",
     "referral_growth",
     "sweep",

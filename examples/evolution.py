@@ -38,6 +38,21 @@ for pt, share in zip(bs.points, bs.shares):
     print(f"  basin of {pt}: {share:.1%} of starts")
 print()
 
+# When no corner is stable (an inspection game among leader, primary care and government),
+# the path circles the boundary from corner to corner, ever more slowly: a heteroclinic cycle.
+import numpy as np  # noqa: E402
+
+from compensation import ThreePopulationGame  # noqa: E402
+
+cyclic = ThreePopulationGame(
+    (0.06, -0.09, -1.75, 0), (-0.14, 0.55, -0.28, 0), (-0.44, 1.47, 2.39, 0)
+)
+print("three populations, every corner a saddle:", {str(r.stability) for r in cyclic.rest_points()})
+path = cyclic.simulate((0.3, 0.3, 0.3), np.linspace(0, 2000, 2001))
+print(f"  {path.message}")
+print("  time spent nearest each corner, per visit:", path.dwell.round(1).tolist())
+print()
+
 try:
     import matplotlib
 

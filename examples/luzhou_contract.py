@@ -4,8 +4,9 @@ Run:  python examples/luzhou_contract.py
 The university hospital leads technically (领办), the district hospital administratively
 (牵头). The management fee is free in year 1, half in year 2 and full from year 3, each year
 scaled by the city's assessment; dispatched staff are paid at the leader's level (full-time) or
-by days on site × daily rate by title × the two-way evaluation score (part-time). The group
-reports 15 managers dispatched in 2025; rates and benefits below are illustrative (万元).
+by days on site × daily rate by title × the two-way evaluation score (part-time). The 江南
+group reports 15 managers dispatched in 2025 (source 003); rates and benefits below are
+illustrative (万元).
 """
 
 from compensation import ContractSchedule

@@ -188,3 +188,100 @@ def test_result_reports_the_optimiser_and_prints_rounded():
     assert "'max_shift': 0.4," in text and "'sinking_scale': 500.0" in text
     assert "covariance" not in text and "parameters=" not in text
     assert set(fit.to_dict()) >= {"success", "message", "iterations", "method", "tol"}
+
+
+# ----- issue 14, items 3 and 6: an identity says so; overidentified fits; the assumed path
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from scipy.optimize import brentq  # noqa: E402
+
+from compensation.analysis.assumed_path import path_sensitivity  # noqa: E402
+from compensation.analysis.moments import implied_trend, leader_volume_growth  # noqa: E402
+
+# The 江南 group's figures (source 003); the +7.16% belongs to the 江北 group's leader.
+JIANGNAN = {"outpatient": 88_880, "outpatient growth": 0.098, "inpatient growth": 0.127}
+WIDE = {"max_shift": (0.01, 1.0), "sinking_scale": (10.0, 500_000.0)}
+
+
+def closed_form_scale(before, now, growth):
+    """s_h solving (1 - e^{-now/h}) / (1 - e^{-before/h}) - 1 = growth, by bisection."""
+    f = lambda h: np.expm1(-now / h) / np.expm1(-before / h) - 1 - growth  # noqa: E731
+    return brentq(f, 1e-2 * now, 1e7 * now, xtol=1e-12, rtol=1e-14)
+
+
+def test_an_exact_fit_is_reported_as_an_identity():
+    fit = calibrate(LUZHOU, LUZHOU_MOMENTS, LUZHOU_DATA, WIDE)
+    assert fit.dof == 0 and "residuals are 0 by construction" in fit.message
+    assert fit.estimates["sinking_scale"] == pytest.approx(
+        closed_form_scale(2900.0, 3300.0, 0.098), rel=1e-8
+    )
+
+
+def test_both_growth_rates_of_the_jiangnan_group_test_a_common_curvature():
+    # A common s_h predicts equal growth of every flow on the saturating curve; with relative
+    # weights the least-squares compromise g* solves (g* - 0.098)/0.098² = -(g* - 0.127)/0.127².
+    moments = {
+        "outpatient": down_referrals,
+        "outpatient growth": referral_growth(2900.0),
+        "inpatient growth": referral_growth(2900.0),
+    }
+    fit = calibrate(LUZHOU, moments, JIANGNAN, WIDE, residual_tolerance=None)
+    a, b = 0.098, 0.127
+    compromise = (a / a**2 + b / b**2) / (1 / a**2 + 1 / b**2)
+    assert fit.dof == 1 and "exactly identified" not in fit.message
+    assert fit.residuals["outpatient growth"] == pytest.approx(compromise - a, abs=1e-9)
+    assert fit.residuals["inpatient growth"] == pytest.approx(compromise - b, abs=1e-9)
+    assert abs(fit.residuals["outpatient"]) < 1e-3  # the level has its own parameter
+    assert np.isfinite(list(fit.standard_errors.values())).all()
+    with pytest.warns(PoorFitWarning, match="inpatient growth missed"):
+        calibrate(LUZHOU, moments, JIANGNAN, WIDE)
+
+
+def test_path_sensitivity_matches_the_closed_form_and_rejects_too_slow_sinking():
+    paths = [(2900.0, 3300.0), (2750.0, 3300.0), (2200.0, 3300.0), (3100.0, 3300.0)]
+    table = path_sensitivity(
+        LUZHOU,
+        lambda s: {"referrals": down_referrals, "growth": referral_growth(s)},
+        LUZHOU_DATA,
+        WIDE,
+        paths=paths,
+    )
+    assert table.success.tolist() == [True, True, True, False]  # +6.5% < +9.8%
+    assert "(3100, 3300)" in table.message
+    for (before, now), h in zip(paths[:3], table.estimates["sinking_scale"][:3]):
+        assert h == pytest.approx(closed_form_scale(before, now, 0.098), rel=1e-8)
+    # Faster assumed sinking growth: a more concave flow and a lower cap.
+    assert (np.diff(table.estimates["sinking_scale"][:3]) < 0).all()
+    assert (np.diff(table.estimates["max_shift"][:3]) < 0).all()
+    assert table.growth.tolist() == pytest.approx([4 / 29, 0.2, 0.5, 2 / 31])
+    with pytest.raises(ValueError, match="paths must be"):
+        path_sensitivity(LUZHOU, lambda s: LUZHOU_MOMENTS, LUZHOU_DATA, WIDE, paths=[(0, 1)])
+    with pytest.raises(ValueError, match="at least one"):
+        path_sensitivity(LUZHOU, lambda s: LUZHOU_MOMENTS, LUZHOU_DATA, WIDE, paths=[])
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.floats(0.3, 3.0))
+def test_scaling_the_assumed_path_scales_the_curvature_and_keeps_the_cap(c):
+    table = path_sensitivity(
+        LUZHOU,
+        lambda s: {"referrals": down_referrals, "growth": referral_growth(s)},
+        LUZHOU_DATA,
+        WIDE,
+        paths=[(2900.0, 3300.0), (2900.0 * c, 3300.0 * c)],
+    )
+    h, m = table.estimates["sinking_scale"], table.estimates["max_shift"]
+    assert table.success.all()
+    assert h[1] == pytest.approx(c * h[0], rel=1e-7)
+    assert m[1] == pytest.approx(m[0], rel=1e-7)
+
+
+@given(st.floats(-0.5, 0.5), st.floats(0.0, 1.0))
+def test_implied_trend_reproduces_the_observed_growth(observed, refill):
+    p = Parameters()
+    trend = implied_trend(observed, 250.0, 100_000, refill=refill)(p)
+    back = leader_volume_growth(250.0, 100_000, refill=refill, trend=trend)(p)
+    assert back == pytest.approx(observed, abs=1e-12)
+    assert trend >= observed - 1e-15  # sinking can only have cost the leader volume
+    with pytest.raises(ValueError, match="observed_growth must be finite and > -1"):
+        implied_trend(-1.0, 250.0, 100_000)

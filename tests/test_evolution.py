@@ -236,3 +236,88 @@ def test_results_share_the_result_vocabulary():
     assert "labels" not in repr(exact)
     w = subsidy_split_window(Parameters(), 80.0, regulation_cost=10, reward=100)
     assert repr(w).startswith("SplitWindow(low=0.615")
+
+
+# ---- heteroclinic cycles (issue 14, item 5) ------------------------------------------------
+
+ALL_SADDLES = ThreePopulationGame(
+    (0.06, -0.09, -1.75, 0), (-0.14, 0.55, -0.28, 0), (-0.44, 1.47, 2.39, 0)
+)
+# x rises while z is low, y follows x, z follows y: a six-corner cycle with |adv| = 1 at
+# every corner. In log-odds each share moves at speed 1 near the boundary, so the dwell times
+# obey T_{k+2} = T_k + T_{k+1} (x crosses 1/2 upward when the path reaches (1, 0, 0) and
+# downward T_2 + T_3 later, when the rising time T_2 + T_3 has been undone by T_4): they grow
+# by the golden ratio per corner.
+FIBONACCI = ThreePopulationGame((1, 0, -2, 0), (-1, 2, 0, 0), (-1, 0, 2, 0))
+
+
+def test_all_saddle_game_is_simulated_not_raised():
+    # solve_ivp in shares stopped here with "Required step size is less than spacing between
+    # numbers"; in log-odds the path closes in on a heteroclinic cycle.
+    assert {r.stability for r in ALL_SADDLES.rest_points()} == {Stability.SADDLE}
+    path = ALL_SADDLES.simulate((0.3, 0.3, 0.3), np.linspace(0, 2000, 2001))
+    assert path.heteroclinic and "heteroclinic cycle" in path.message and "attracts" in path.message
+    assert np.asarray(path).shape == (2001, 3) and path[:, 0].shape == (2001,)
+    assert ((path.states >= 0) & (path.states <= 1)).all()
+    assert np.array_equal(path.states, 0.5 * (1 + np.tanh(0.5 * path.log_odds)))
+    # The cycle is a directed cycle of the corner graph: every step leaves along an edge on
+    # which the flow runs from that corner to the next.
+    graph = ALL_SADDLES.corner_graph()
+    cycle = path.cycle
+    assert len(cycle) == 6
+    for a, b in zip(cycle, cycle[1:] + cycle[:1]):
+        assert b in graph[a]
+    # Attracting: the closest approach to each corner shrinks round after round.
+    k = len(cycle)
+    assert (path.closest[-k:-1] < path.closest[-2 * k : -k - 1]).all()
+    assert abs(path.log_odds[-1]).min() > 30  # within e^-30 of the boundary
+
+
+def test_fibonacci_cycle_dwell_times_grow_by_the_golden_ratio():
+    path = FIBONACCI.simulate((0.3, 0.3, 0.3), np.linspace(0, 3000, 30001))
+    assert path.heteroclinic
+    assert path.cycle == (
+        (1.0, 1.0, 1.0), (0.0, 1.0, 1.0), (0.0, 0.0, 1.0),
+        (0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (1.0, 1.0, 0.0),
+    )  # fmt: skip
+    # The predicted order: from each corner of the cycle the flow leaves along one edge only.
+    graph = FIBONACCI.corner_graph()
+    assert all(graph[c] == (n,) for c, n in zip(path.cycle, path.cycle[1:] + path.cycle[:1]))
+    T = path.dwell[:-1]  # the last visit is cut short by t[-1]
+    # Once the path hugs the boundary the recurrence holds to the reporting step (0.1).
+    assert len(T) >= 12 and np.abs(T[6:] - T[5:-1] - T[4:-2]).max() <= 0.2 + 1e-9
+    assert T[-1] / T[-2] == pytest.approx((1 + 5**0.5) / 2, rel=1e-3)
+
+
+def test_a_start_on_a_face_stays_on_it_and_circles_in_the_predicted_order():
+    # On the face z = 0 the game is matching pennies between x and y: closed orbits around
+    # the centre; the corners are visited in the order of the face's edges.
+    game = ThreePopulationGame((-1, 2, 0, 0), (1, -2, 0, 0), (-1, 0, 0, 0))
+    path = game.simulate((0.05, 0.05, 0.0), np.linspace(0, 200, 2001))
+    assert (path.states[:, 2] == 0).all() and np.isneginf(path.log_odds[:, 2]).all()
+    graph = game.corner_graph()
+    for a, b in zip(path.corners, path.corners[1:]):
+        assert b in graph[a] and a[2] == b[2] == 0.0
+    cycle = path.cycle
+    assert len(cycle) == 4 and all(graph[a] == (b,) for a, b in zip(cycle, cycle[1:] + cycle[:1]))
+    assert set(cycle) == {(0.0, 0.0, 0.0), (1.0, 0.0, 0.0), (1.0, 1.0, 0.0), (0.0, 1.0, 0.0)}
+    # Closed orbits: d/dt ln[x(1-x)y(1-y)] = (1-2x)(2y-1) - (1-2y)(1-2x)... = 0 exactly here.
+    x, y = path.states[:, 0], path.states[:, 1]
+    H = np.log(x * (1 - x) * y * (1 - y))
+    assert np.ptp(H) < 1e-7
+    assert not path.heteroclinic and "without closing in" in path.message
+
+
+def test_simulate_keeps_old_callers_working_and_checks_input():
+    game = ThreePopulationGame((1, 0, 0, 0), (-1, 2, 0, 0), (0.5, 0, 0, 0))
+    path = game.simulate((0.2, 0.2, 0.2), [0, 30])
+    assert np.allclose(path[-1], 1.0, atol=1e-6) and len(path) == 2
+    assert not path.heteroclinic and path.corners[-1] == (1.0, 1.0, 1.0)
+    assert path.message.startswith("ends at (1, 1, ")
+    assert "states" not in repr(path)
+    with pytest.raises(ValueError, match="start must be shares in"):
+        game.simulate((1.2, 0.5, 0.5), [0, 1])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        game.simulate((0.2, 0.5, 0.5), [1, 0])
+    with pytest.raises(ValueError, match="corner_tol must be in"):
+        game.simulate((0.2, 0.5, 0.5), [0, 1], corner_tol=0.6)

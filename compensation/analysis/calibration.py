@@ -79,6 +79,11 @@ class CalibrationResult(Result):
         The optimiser's tolerance on the relative step, cost and gradient (xtol, ftol, gtol).
     residual_tolerance : float or None
         The largest relative miss of a moment counted as a match (None: not checked).
+    dof : int
+        Degrees of freedom :math:`K - P`, moments minus free parameters. At 0 the fit is an
+        identity: the residuals are 0 by construction and say nothing about the model, and
+        the estimates are only a transformation of the data and of what was assumed
+        (the sinking levels, the catchment); only :math:`K > P` tests the model.
     """
 
     estimates: dict[str, float]
@@ -96,6 +101,7 @@ class CalibrationResult(Result):
     method: str = METHOD
     tol: float = TOL
     residual_tolerance: float | None = 0.05
+    dof: int = 0
 
     def __repr__(self) -> str:
         # Result rounds numbers and arrays but prints a dict as it is: round the values first.
@@ -264,6 +270,7 @@ def calibrate(
         method=METHOD,
         tol=TOL,
         residual_tolerance=residual_tolerance,
+        dof=len(fit.keys) - len(fit.names),
     )
 
 
@@ -389,7 +396,8 @@ def _covariance(
     if k > n:
         return jtj_inv * (2 * res.cost / (k - n)), ""
     note = (
-        "; exactly identified: standard errors need more moments than "
+        "; exactly identified (as many moments as parameters): the residuals are 0 by "
+        "construction and test nothing; standard errors need more moments than "
         "parameters, or known_errors=True with weights = 1/sigma"
     )
     return np.full((n, n), np.nan), note

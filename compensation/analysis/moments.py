@@ -20,6 +20,7 @@ from ..model.parameters import Parameters
 __all__ = [
     "Moment",
     "down_referrals",
+    "implied_trend",
     "leader_volume_growth",
     "primary_share",
     "referral_growth",
@@ -177,6 +178,64 @@ def leader_volume_growth(
 
     growth.__name__ = f"leader_volume_growth_from_{prev:g}"
     return growth
+
+
+def implied_trend(
+    observed_growth: float,
+    previous_sinking: float,
+    leader_visits: float,
+    *,
+    refill: float | None = None,
+) -> Moment:
+    r"""The outside trend that reconciles the leader's observed volume growth with sinking.
+
+    Parameters
+    ----------
+    observed_growth : float
+        :math:`g_L`, the leader's observed yearly volume growth (a fraction > -1), e.g.
+        0.0716 for the 江北 leader's outpatient-plus-emergency visits (门急诊).
+    previous_sinking, leader_visits, refill
+        As in :func:`leader_volume_growth`.
+
+    Returns
+    -------
+    callable
+        A function of :class:`Parameters` giving the trend :math:`g_T` (a fraction) with
+        ``leader_volume_growth(..., trend=g_T)(p) == observed_growth``:
+
+        .. math:: g_T = \frac{(1 + g_L)\,(N_L - (1 - r) V(s_{prev}))}{N_L - (1 - r) V(\bar s)}
+                  - 1.
+
+    Raises
+    ------
+    ValueError
+        ``observed_growth`` not finite and > -1, or an argument
+        :func:`leader_volume_growth` rejects.
+
+    Notes
+    -----
+    One figure and no referral counts of the leader's own group: the trend is solved, not
+    fitted, and is exactly as uncertain as the flow assumed for that group. With
+    :math:`r \le 1`, :math:`g_T \ge g_L`: sinking can only have cost the leader volume.
+
+    Examples
+    --------
+    >>> from compensation import Parameters
+    >>> from compensation.analysis.moments import implied_trend, leader_volume_growth
+    >>> trend = implied_trend(0.0716, 250.0, leader_visits=100_000)(Parameters())
+    >>> round(trend, 6), round(leader_volume_growth(250.0, 100_000, trend=trend)(Parameters()), 6)
+    (0.081079, 0.0716)
+    """
+    g = float(observed_growth)
+    if not np.isfinite(g) or g <= -1:
+        raise ValueError(f"observed_growth must be finite and > -1 (a fraction); got {g!r}")
+    no_trend = leader_volume_growth(previous_sinking, leader_visits, refill=refill)
+
+    def trend(p: Parameters) -> float:
+        return float((1 + g) / (1 + no_trend(p)) - 1)
+
+    trend.__name__ = f"implied_trend_of_{g:g}"
+    return trend
 
 
 def primary_share(p: Parameters) -> float:

@@ -27,6 +27,7 @@ from .._validation import check_domain
 from ..model.leader import leader_slope
 from ..model.parameters import Parameters, require_scalar
 from ..model.payoffs import objectives_unchecked
+from .platforms import SharedPlatforms, platform_income
 
 __all__ = ["CoopetitionResult", "coopetition_equilibrium"]
 
@@ -65,6 +66,9 @@ class CoopetitionResult(Result):
         Convergence threshold on the largest change, relative to the largest :math:`s_{max}`.
     history : ndarray, shape (iterations + 1, K)
         Sinking profile after each round.
+    platform_income : ndarray, shape (K,)
+        Each leader's gain from the shared platforms, included in ``payoffs`` (万元 per
+        year; zeros without platforms).
     """
 
     sinking: NDArray[np.float64]
@@ -78,6 +82,7 @@ class CoopetitionResult(Result):
     method: str
     tol: float
     history: NDArray[np.float64] = field(repr=False)
+    platform_income: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
     @property
     def converged(self) -> bool:
@@ -96,6 +101,7 @@ class _City:
     price_weight: float  # beta_p, per 万元
     premiums: NDArray[np.float64]  # p_k, 万元
     smax: NDArray[np.float64]
+    platforms: SharedPlatforms = field(default_factory=SharedPlatforms)
 
     def utility(self, i: int, si: NDArray) -> NDArray:
         """U_i at sinking ``si`` (an array of candidate levels is fine)."""
@@ -104,29 +110,38 @@ class _City:
             self.price_weight * self.premiums[i]
         )
 
-    def rivals(self, i: int, s: NDArray) -> float:
-        """Sum of e^{U_j} over the rivals j != i of the profile ``s``."""
+    def rivals(self, i: int, s: NDArray) -> NDArray:
+        """e^{U_j} of the rivals j != i of the profile ``s``."""
         u = np.array([float(self.utility(j, np.asarray(x))) for j, x in enumerate(s)])
-        top = u.max()
-        return float(np.exp(u - top)[np.arange(len(s)) != i].sum() * np.exp(top))
+        return np.exp(u)[np.arange(len(s)) != i]
 
-    def share(self, i: int, si: NDArray, others: float) -> NDArray:
+    def share(self, i: int, si: NDArray, others: NDArray) -> NDArray:
         e = np.exp(self.utility(i, si))
-        return e / (e + others)
+        return e / (e + others.sum())
 
-    def objective(self, i: int, si: NDArray, others: float) -> NDArray:
-        """O_L(s_i, 1) + m_E n_i, given the rivals' exp-utility sum ``others``."""
+    def objective(self, i: int, si: NDArray, others: NDArray) -> NDArray:
+        """O_L(s_i, 1) + m_E n_i (+ the platforms), given the rivals' e^{U_j} ``others``."""
         o_l = objectives_unchecked(self.consortia[i], si, np.asarray(1.0))[0]
-        return o_l + self.margin * self.enrollees * self.share(i, si, others)
+        value = o_l + self.margin * self.enrollees * self.share(i, si, others)
+        if self.platforms.active:
+            own = np.exp(self.utility(i, si))
+            value = value + platform_income(self.platforms, own, others, self.enrollees)
+        return value
 
-    def slope(self, i: int, si: NDArray, others: float) -> NDArray:
+    def slope(self, i: int, si: NDArray, others: NDArray) -> NDArray:
         """Slope in s_i: the leader's slope plus the budget the quality gain attracts."""
         p = self.consortia[i]
         share = self.share(i, si, others)
         d_quality = np.exp(-si / p.sinking_scale) / p.sinking_scale
-        return leader_slope(p, si) + (
+        slope = leader_slope(p, si) + (
             self.margin * self.enrollees * self.quality_weight * d_quality * share * (1 - share)
         )
+        if self.platforms.active:
+            # Complex step: exact to rounding, and the platform income is analytic in s_i.
+            h = 1e-30 * max(float(self.smax[i]), 1.0)
+            own = np.exp(self.utility(i, np.asarray(si) + 1j * h))
+            slope = slope + platform_income(self.platforms, own, others, self.enrollees).imag / h
+        return slope
 
     def best_response(self, i: int, s: NDArray) -> float:
         """Best s_i against ``s``: the best grid point, refined by bisecting the slope."""
@@ -166,6 +181,7 @@ def coopetition_equilibrium(
     tol: float = 1e-9,
     max_iter: int = 2000,
     start: ArrayLike | None = None,
+    platforms: SharedPlatforms | None = None,
 ) -> CoopetitionResult:
     r"""Nash equilibrium in sinking levels among consortia competing for enrollees.
 
@@ -194,6 +210,11 @@ def coopetition_equilibrium(
     start : array_like, optional
         Initial sinking profile (doctor-days per year), ≥ 0, one entry per consortium;
         clipped to :math:`s_{max}`. Zeros by default.
+    platforms : SharedPlatforms, optional
+        Shared city-wide platforms (test mutual recognition, cross-group referrals) whose
+        gain :math:`\sigma n_k + R_k(s)` each leader adds to its objective
+        (:mod:`~compensation.policy.platforms`); none by default, and platforms with no
+        effect give exactly the same equilibrium.
 
     Returns
     -------
@@ -221,7 +242,9 @@ def coopetition_equilibrium(
         \frac{\partial}{\partial s_k} = \frac{\partial O_L^{(k)}}{\partial s_k}
         + m_E N_{city} \beta_Q Q_k'(s_k)\, \hat n_k (1 - \hat n_k)
 
-    in the best cell (:math:`\hat n_k` the share); :math:`\partial O_L / \partial s` is the
+    in the best cell (:math:`\hat n_k` the share), plus, with ``platforms``, the slope of
+    :math:`\sigma n_k + R_k` by a complex step (exact to rounding);
+    :math:`\partial O_L / \partial s` is the
     leader's slope :math:`b - F'(s)` of MODEL.md §4–5. The equilibrium is then checked by these
     first-order conditions (``foc_residual``).
 
@@ -244,6 +267,7 @@ def coopetition_equilibrium(
         quality_weight=quality_weight,
         price_weight=price_weight,
         premiums=premiums,
+        platforms=platforms,
     )
     omega = _damping(damping)
     tol = float(check_domain("tol", tol, "positive"))
@@ -261,6 +285,7 @@ def _city(
     quality_weight: float,
     price_weight: float,
     premiums: ArrayLike | None,
+    platforms: SharedPlatforms | None = None,
 ) -> _City:
     """Validate the consortia and the city's residents into a :class:`_City`."""
     ps = tuple(consortia)
@@ -276,7 +301,16 @@ def _city(
         price_weight=float(check_domain("price_weight", price_weight, "nonneg", "1/万元")),
         premiums=_per_consortium("premiums", premiums, len(ps), "万元"),
         smax=np.array([p.max_sinking for p in ps], dtype=float),
+        platforms=_platforms(platforms),
     )
+
+
+def _platforms(platforms: SharedPlatforms | None) -> SharedPlatforms:
+    if platforms is None:
+        return SharedPlatforms()
+    if not isinstance(platforms, SharedPlatforms):
+        raise TypeError(f"platforms must be a SharedPlatforms or None; got {platforms!r}")
+    return platforms
 
 
 def _per_consortium(name: str, value: ArrayLike | None, k: int, unit: str) -> NDArray:
@@ -316,6 +350,16 @@ def _iterate(
     pay = np.array(
         [float(city.objective(i, np.asarray(s[i]), city.rivals(i, s))) for i in range(k)]
     )
+    income = np.array(
+        [
+            float(
+                platform_income(
+                    city.platforms, np.exp(u[i]), city.rivals(i, s), city.enrollees
+                ).real
+            )
+            for i in range(k)
+        ]
+    )
     success = bool(change <= threshold)
     verdict = "converged" if success else "did not converge"
     return CoopetitionResult(
@@ -333,4 +377,5 @@ def _iterate(
         method=METHOD,
         tol=tol,
         history=np.array(history),
+        platform_income=income,
     )

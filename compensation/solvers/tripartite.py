@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .replicator import RestPoint, RestPoints, Stability, classify_rest_point, integrate_field
+from .replicator import RestPoint, RestPoints, Stability, classify_rest_point
+from .trajectory import Trajectory, corner_successors, simulate_log_odds
 
 __all__ = ["ThreePopulationGame"]
 
@@ -154,25 +155,78 @@ class ThreePopulationGame:
         degenerate = any(r.stability is Stability.NON_HYPERBOLIC for r in points)
         return RestPoints(tuple(points), degenerate)
 
-    def simulate(self, start: tuple[float, float, float], t: ArrayLike) -> NDArray[np.float64]:
-        """Trajectory of the dynamics from ``start``.
+    def corner_graph(self) -> dict[tuple[float, ...], tuple[tuple[float, ...], ...]]:
+        r"""The cube's edges as orbits: where the flow goes from each corner.
+
+        Returns
+        -------
+        dict of tuple to tuple of tuple
+            For each corner, the neighbouring corners (one share flipped) reached along an
+            edge, those with :math:`\lambda_i = (1 - 2 s_i)\,\mathrm{adv}_i > 0`. A directed
+            cycle of this graph through saddles is a heteroclinic cycle.
+
+        Examples
+        --------
+        >>> from compensation import ThreePopulationGame
+        >>> game = ThreePopulationGame((1, 0, 0, 0), (-1, 2, 0, 0), (0.5, 0, 0, 0))
+        >>> game.corner_graph()[(0.0, 0.0, 0.0)]
+        ((1.0, 0.0, 0.0), (0.0, 0.0, 1.0))
+        """
+        return corner_successors(self.advantages, 3)
+
+    def simulate(
+        self, start: tuple[float, float, float], t: ArrayLike, *, corner_tol: float = 1e-3
+    ) -> Trajectory:
+        r"""Trajectory of the dynamics from ``start``, heteroclinic cycles included.
 
         Parameters
         ----------
         start : (float, float, float)
-            Initial shares in [0, 1].
+            Initial shares in [0, 1]; a share at exactly 0 or 1 stays there (faces are
+            invariant).
         t : array_like
             Increasing times at which to report the state.
+        corner_tol : float, default 1e-3
+            A pass by a corner: every share within this distance of it, in (0, 0.5).
 
         Returns
         -------
-        ndarray, shape (len(t), 3)
-            The shares at each time, from ``solve_ivp`` (DOP853, rtol 1e-10).
+        Trajectory
+            Behaves as the array of shares, shape ``(len(t), 3)``; also ``.log_odds``, the
+            ``.corners`` passed with the ``.dwell`` time near each, and, when every corner
+            is a saddle and the path circles them, the ``.cycle`` followed, with
+            ``.heteroclinic`` True and a ``.message`` saying whether the cycle attracts.
 
         Raises
         ------
         ValueError
-            If ``start`` is not three shares in [0, 1] or ``t`` is not a non-empty, finite,
-            strictly increasing 1-D array.
+            If ``start`` is not three shares in [0, 1], ``t`` is not a non-empty, finite,
+            strictly increasing 1-D array, or ``corner_tol`` is outside (0, 0.5).
+
+        Notes
+        -----
+        Integrates :math:`\dot u_i = \mathrm{adv}_i(s)` in log-odds
+        :math:`u_i = \ln\frac{s_i}{1 - s_i}` (DOP853, rtol 1e-10), so that paths crawling
+        along the boundary near a heteroclinic cycle, with shares below
+        :math:`10^{-100}`, are integrated as easily as any other
+        (:mod:`~compensation.solvers.trajectory`).
+
+        Examples
+        --------
+        A game whose eight corners are all saddles: the path closes in on a heteroclinic
+        cycle of six corners, spending ever longer near each (an adaptive integrator in
+        shares gives up here):
+
+        >>> import numpy as np
+        >>> from compensation import ThreePopulationGame
+        >>> game = ThreePopulationGame((0.06, -0.09, -1.75, 0), (-0.14, 0.55, -0.28, 0),
+        ...                            (-0.44, 1.47, 2.39, 0))
+        >>> {r.stability.value for r in game.rest_points()}
+        {'saddle'}
+        >>> path = game.simulate((0.3, 0.3, 0.3), np.linspace(0, 2000, 2001))
+        >>> path.heteroclinic, len(path.cycle), path.cycle[0]
+        (True, 6, (1.0, 0.0, 0.0))
+        >>> path.message[:60]
+        'heteroclinic cycle (1, 0, 0) → (1, 1, 0) → (1, 1, 1) → (0, 1'
         """
-        return integrate_field(self.field, start, t, 3)
+        return simulate_log_odds(self.advantages, start, t, corner_tol=corner_tol)
