@@ -33,7 +33,13 @@ from .analysis.uncertainty import PolicyUncertainty, propagate
 from .bundled.allocation import Allocation, split_surplus
 from .bundled.contracts import ContractCashFlows, ContractSchedule
 from .bundled.scores import PerformanceScores, performance_scores
-from .bundled.settlement import Settlement, SettlementRule, capitation_budget, settle
+from .bundled.settlement import (
+    Settlement,
+    SettlementRule,
+    capitation_budget,
+    retained_share,
+    settle,
+)
 from .exceptions import (
     ConvergenceError,
     InfeasibleError,
@@ -53,7 +59,7 @@ from .games import (
 from .model.flow import logit_intercept_for, price_gap, shift_share, shifted_visits
 from .model.members import ConsortiumPayoffs, Members, consortium_payoffs
 from .model.parameters import Parameters
-from .model.payoffs import Payoffs, objectives, payoffs, sinking_cost
+from .model.payoffs import Payoffs, objectives, payoffs, savings_per_visit, sinking_cost
 from .policy.acceptability import AcceptabilityCurve, acceptability_curve
 from .policy.allocation import (
     ParticipationEquilibrium,
@@ -114,6 +120,7 @@ __all__ = [
     "price_gap",
     "shift_share",
     "shifted_visits",
+    "savings_per_visit",
     "sinking_cost",
     # bundled payment
     "ContractCashFlows",
@@ -123,6 +130,7 @@ __all__ = [
     "SettlementRule",
     "capitation_budget",
     "performance_scores",
+    "retained_share",
     "settle",
     # games
     "Advantages",

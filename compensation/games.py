@@ -296,10 +296,14 @@ def tripartite_game(
     -----
     .. math::
 
-        \mathrm{adv}_L &= A_0 + y (A_1 - A_0) + z (g \bar s + F_L), \\
-        \mathrm{adv}_P &= B_0 + x (B_1 - B_0) + z (g_P + F_P), \\
-        D(x, y) &= -C_G - x g \bar s - y g_P + (1 - x) F_L + (1 - y) F_P + R_G x y
-                   + L_G (1 - x y).
+        \mathrm{adv}_L &= A_0 + y (A_1 - A_0) + z (g \bar s (1 - \chi + \chi y) + F_L), \\
+        \mathrm{adv}_P &= B_0 + x (B_1 - B_0) + z (g_P + F_P + \eta \chi g \bar s x), \\
+        D(x, y) &= -C_G - x g \bar s (1 - \chi + \chi y) - y g_P + (1 - x) F_L
+                   + (1 - y) F_P + R_G x y + L_G (1 - x y),
+
+    with :math:`\chi` the conditional share of the subsidy (paid only while primary care is
+    active) and :math:`A, B` the advantages without subsidies (retained savings of a bundled
+    budget included).
 
     Examples
     --------
@@ -324,9 +328,17 @@ def tripartite_game(
     a1, a0, b1, b0 = (float(v) for v in base)
     paid_l = float(p.subsidy * p.sinking_level)
     paid_p = float(p.primary_subsidy)
+    # The conditional part chi of the leader's subsidy is paid only when primary care is
+    # active (y); through eta Pi_L it is also part of primary care's objective.
+    chi, eta = float(p.conditional_subsidy), float(p.integration)
     return ThreePopulationGame(
-        (a0, a1 - a0, paid_l + f_l, 0.0),
-        (b0, b1 - b0, paid_p + f_p, 0.0),
-        (-c_g + f_l + f_p + l_g, -paid_l - f_l, -paid_p - f_p, r_g - l_g),
+        (a0, a1 - a0, (1 - chi) * paid_l + f_l, chi * paid_l),
+        (b0, b1 - b0, paid_p + f_p, eta * chi * paid_l),
+        (
+            -c_g + f_l + f_p + l_g,
+            -(1 - chi) * paid_l - f_l,
+            -paid_p - f_p,
+            r_g - l_g - chi * paid_l,
+        ),
         names=("leader sinks", "primary active", "government regulates"),
     )

@@ -57,3 +57,11 @@ print(
     f"   with a budget of 30 万元/yr: g = {float(d.subsidy):.4f}, "
     f"binding = {bool(d.budget_binding)}"
 )
+
+print("\n5. Under a bundled budget (结余留用) the consortium keeps part of the insurer's savings")
+for psi in (0.0, 0.5, 1.0):
+    q = p.replace(retained_share=psi)  # omega = 0.5 of it to the leader
+    print(
+        f"   retained share {psi:.1f}: threshold g* = {float(threshold_subsidy(q)):.4f}, "
+        f"optimal g = {float(optimal_subsidy(q).subsidy):.4f}"
+    )

@@ -9,9 +9,29 @@ finite = st.floats(-100, 100, allow_nan=False, allow_infinity=False)
 
 
 @st.composite
-def parameters(draw, flow=st.sampled_from(["linear", "saturating", "logit"])):
-    """Economically plausible parameter points around the defaults."""
+def parameters(draw, flow=st.sampled_from(["linear", "saturating", "logit"]), bundled=False):
+    """Economically plausible parameter points around the defaults.
+
+    With ``bundled=True`` the payment regime (retained share and its split), a conditional
+    subsidy and the community-first prices are drawn too; otherwise they keep their defaults
+    (fee-for-service, unconditional subsidy).
+    """
+    extra = {}
+    if bundled:
+        extra = {
+            "retained_share": draw(st.floats(0.0, 1.0)),
+            "leader_savings_share": draw(st.floats(0.0, 1.0)),
+            "conditional_subsidy": draw(st.sampled_from([0.0, 1.0, 0.5])),
+            "referral_up_rate": draw(st.floats(0.0, 0.5)),
+            "referral_discount": draw(st.floats(0.0, 0.3)),
+            "direct_surcharge": draw(st.floats(0.0, 0.3)),
+            "leader_visit_price": draw(st.floats(0.0, 0.05)),
+            "primary_visit_price": draw(st.floats(0.0, 0.02)),
+            "leader_reimbursement": draw(st.floats(0.0, 1.0)),
+            "primary_reimbursement": draw(st.floats(0.0, 1.0)),
+        }
     return Parameters(
+        **extra,
         flow=draw(flow),
         visits=draw(st.floats(1e4, 5e5)),
         common_share=draw(st.floats(0.3, 0.9)),

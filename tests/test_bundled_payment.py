@@ -13,6 +13,7 @@ from compensation import (
     settle,
     split_surplus,
 )
+from compensation.bundled.settlement import retained_share
 
 rules = st.builds(
     SettlementRule,
@@ -202,8 +203,9 @@ def test_allocation_bad_input():
         split_surplus(1.0, [1, 1], objective="least-core")
     with pytest.raises(ValueError, match="scores must be a 1-D array"):
         split_surplus(1.0, [0, 0])
-    with pytest.raises(ValueError, match="surplus must be finite and ≥ 0"):
-        split_surplus(-1.0, [1, 1])
+    # A negative amount is a loss to share (MODEL.md §11); a non-finite one is refused.
+    with pytest.raises(ValueError, match="surplus must be finite"):
+        split_surplus(float("nan"), [1, 1])
 
 
 # ---- one result vocabulary (issue 11) ----------------------------------------------------
@@ -252,3 +254,55 @@ def test_performance_scores_frame_has_a_row_per_member():
     frame = ps.to_frame()
     assert list(frame.columns) == ["control", "los", "score"]
     assert frame["score"].round(4).tolist() == [0.64, 0.18]
+
+
+# ----- the retained share that ties the budget to the sinking game (issue 14) -------------
+
+rules_msr = st.builds(
+    SettlementRule,
+    retention=st.floats(0, 1),
+    min_savings_rate=st.floats(0, 0.05),
+    cap=st.one_of(st.just(np.inf), st.floats(0.01, 0.5)),
+    band=st.floats(0, 0.2),
+    payer_share=st.floats(0, 1),
+    net_of_threshold=st.booleans(),
+)
+
+
+def test_retained_share_by_hand():
+    rule = SettlementRule(retention=0.8, min_savings_rate=0.02, cap=0.05, band=0.05)
+    spending = [990.0, 960.0, 900.0, 1000.0, 1040.0, 1100.0]
+    # below the MSR: 0; surplus: r_s q; capped: 0; at balance with an MSR: 0; band: 1 - r_d;
+    # beyond the band: 1.
+    psi = retained_share(1000.0, spending, rule=rule, quality=0.9)
+    assert psi.tolist() == pytest.approx([0.0, 0.72, 0.0, 0.0, 0.5, 1.0])
+    # Average over a saving that crosses the band's edge: 20 at 1 and 40 at 1/2, over 60.
+    assert float(retained_share(1000.0, 1070.0, 60.0, rule)) == pytest.approx(40 / 60)
+    assert float(retained_share(1000.0, 900.0)) == 1.0  # default rule: full retention
+    with pytest.raises(ValueError, match="savings must be ≤ spending"):
+        retained_share(1000.0, 10.0, 20.0)
+    with pytest.raises(ValueError, match="savings"):
+        retained_share(1000.0, 10.0, -1.0)
+
+
+@given(rules_msr, st.floats(0, 1), st.floats(0, 2000))
+def test_retained_share_is_the_slope_of_the_settlement(rule, q, spending):
+    # The marginal share is the right derivative of the consortium's settlement as spending
+    # falls; the average share over a saving is the settlement's difference quotient.
+    h = 1e-6
+    before = float(settle(1000.0, spending, rule, q).consortium)
+    after = float(settle(1000.0, max(spending - h, 0.0), rule, q).consortium)
+    marginal = float(retained_share(1000.0, spending, rule=rule, quality=q))
+    assert 0.0 <= marginal <= 1.0
+    if spending > h and abs((after - before) / h - marginal) > 1e-6:
+        # Only a first-dollar MSR jump or a kink within h of the point may differ.
+        kinks = [1000.0 * (1 - rule.min_savings_rate), 1000.0, 1000.0 * (1 + rule.band)]
+        if np.isfinite(rule.cap) and rule.retention * q > 0:
+            shared = rule.cap * 1000.0 / (rule.retention * q)
+            kinks.append(1000.0 - shared - (rule.min_savings_rate * 1000.0) * rule.net_of_threshold)
+        assert min(abs(spending - k) for k in kinks) <= 2 * h
+    saving = 0.5 * spending
+    if saving > 0:
+        avg = float(retained_share(1000.0, spending, saving, rule, q))
+        far = float(settle(1000.0, spending - saving, rule, q).consortium)
+        assert avg == pytest.approx((far - before) / saving, rel=1e-12, abs=1e-12)

@@ -267,7 +267,11 @@ def test_new_file_gets_ordinary_permissions_and_old_mode_is_kept(tmp_path):
 def test_solve_shows_participation_and_never_a_design_below_the_status_quo(tmp_path, capsys):
     # With a saturating flow `solve` used to print an "optimal" design with welfare -2.
     params = tmp_path / "p.toml"
-    params.write_text('flow = "saturating"\n', encoding="utf-8")
+    # Without insurer savings (no reimbursement) the saturating default is still not worth it.
+    params.write_text(
+        'flow = "saturating"\nleader_reimbursement = 0\nprimary_reimbursement = 0\n',
+        encoding="utf-8",
+    )
     assert main(["solve", str(params)]) == 0
     out = capsys.readouterr().out
     assert "optimal subsidy (government-led): none" in out

@@ -22,7 +22,9 @@ def test_interior_closed_form_of_model_spec():
     assert float(best_sinking(p)) == pytest.approx(expected, rel=1e-13)
 
 
-@given(parameters(flow=st.just("linear")))
+@given(
+    st.one_of(parameters(flow=st.just("linear")), parameters(flow=st.just("linear"), bundled=True))
+)
 def test_closed_form_and_numeric_agree(p):
     a = float(best_sinking(p, method="closed-form"))
     b = float(best_sinking(p, method="numeric"))
@@ -32,7 +34,7 @@ def test_closed_form_and_numeric_agree(p):
     assert abs(a - b) <= 1e-9 * max(abs(a), 1.0) or abs(o_a - o_b) <= 1e-9 * max(1, abs(o_a))
 
 
-@given(parameters())
+@given(st.one_of(parameters(), parameters(bundled=True)))
 def test_best_response_beats_a_fine_grid(p):
     s = float(best_sinking(p))
     grid = np.linspace(0, p.max_sinking, 20001)
@@ -88,3 +90,12 @@ def test_numeric_memory_is_chunked_and_results_do_not_depend_on_chunking(monkeyp
     chunked = best_sinking(p, method="numeric")
     assert whole.shape == (2, 37)
     assert np.array_equal(whole, chunked)
+
+
+def test_bundled_best_response_closed_form():
+    # Linear flow, eta = 0: the leader's loss per moved visit falls by omega psi sigma_M.
+    p = Parameters(retained_share=0.8, leader_savings_share=0.5, subsidy=0.2)
+    k = 0.005 - 0.002 - 0.5 * 0.8 * 0.008
+    expected = (0.05 + 0.2 + 0.02 - k * 0.7 * 200_000 * 2e-4 - 0.12) / 2e-4
+    assert float(best_sinking(p)) == pytest.approx(expected, rel=1e-13)
+    assert float(best_sinking(p)) > float(best_sinking(p.replace(retained_share=0.0)))

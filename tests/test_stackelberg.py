@@ -11,6 +11,12 @@ from compensation.policy.stackelberg import _primary_price
 from ._brute import brute_design
 from .strategies import parameters
 
+# Regression scenarios written before welfare counted the insurer's savings (issue 14): with
+# r_L p_L = r_P p_P the insurer saves nothing on a moved visit, so they keep their meaning.
+NO_SAVINGS = dict(leader_reimbursement=0.0, primary_reimbursement=0.0)
+# Same, with the logit's out-of-pocket gap unchanged (p_L (1 - r_L) = 0.015, r_L p_L = 0.007).
+NO_SAVINGS_LOGIT = dict(leader_visit_price=0.022, leader_reimbursement=0.007 / 0.022)
+
 CASES = [
     ("government-led", Parameters(), None),
     # Primary care needs its lump sum to be active there; without it the closed form's outcome
@@ -79,7 +85,7 @@ def test_vectorised_closed_form():
 
 
 def test_nonlinear_flow_uses_numeric_and_zero_subsidy_when_flat():
-    d = optimal_subsidy(Parameters(flow="saturating"))
+    d = optimal_subsidy(Parameters(flow="saturating", **NO_SAVINGS))
     assert d.method == "numeric"
     assert float(d.sinking) == 0.0 and float(d.subsidy) == 0.0
 
@@ -92,7 +98,9 @@ def test_bad_input():
     with pytest.raises(ValueError, match="needs flow='linear'"):
         optimal_subsidy(Parameters(flow="logit"), method="closed-form")
     with pytest.raises(ValueError, match="does not apply"):
-        optimal_subsidy(Parameters(social_benefit=0.0, price=0.0), method="closed-form")
+        optimal_subsidy(
+            Parameters(social_benefit=0.0, price=0.0, **NO_SAVINGS), method="closed-form"
+        )
 
 
 def test_numeric_design_accepts_arrays_point_by_point():
@@ -113,6 +121,7 @@ LOGIT = dict(
     leader_margin=0.0012,
     primary_margin=0.001,
     max_sinking=380.0,
+    **NO_SAVINGS_LOGIT,
 )
 
 
@@ -145,7 +154,7 @@ def test_welfare_optimum_respects_participation():
 
 def test_design_never_below_the_status_quo():
     # The saturating default used to print an "optimal" design with welfare -2.
-    d = optimal_subsidy(Parameters(flow="saturating"))
+    d = optimal_subsidy(Parameters(flow="saturating", **NO_SAVINGS))
     assert float(d.welfare) >= 0.0
     assert not bool(d.intervention) and float(d.sinking) == 0.0
 
@@ -175,3 +184,66 @@ def test_design_is_an_equilibrium_and_beats_brute_force(p, alliance):
     # The oracle's price grid leaves primary care up to ~1e-3 short of its best reply, which
     # can only flatter the oracle.
     assert float(d.welfare) >= best - 2e-3 * max(1.0, abs(best))
+
+
+# ----- bundled payment and the conditional subsidy (issue 14) -------------------------------
+
+
+@pytest.mark.parametrize("alliance", ["government-led", "primary-led"])
+def test_bundled_closed_form_matches_numeric_and_lowers_the_subsidy(alliance):
+    ffs = Parameters()
+    bundled = ffs.replace(retained_share=0.76)
+    a = optimal_subsidy(bundled, alliance, method="closed-form")
+    b = optimal_subsidy(bundled, alliance, method="numeric")
+    assert float(b.subsidy) == pytest.approx(float(a.subsidy), rel=1e-6)
+    assert float(b.welfare) == pytest.approx(float(a.welfare), rel=1e-8)
+    assert float(a.subsidy) < float(optimal_subsidy(ffs, alliance).subsidy)
+
+
+def test_bundled_design_with_the_savings_to_the_leader_equals_a_subsidy():
+    # Linear flow: with omega = 1 the retained savings act as a subsidy of psi sigma_M theta N a
+    # per doctor-day paid by the insurer, which costs lambda per yuan like the government's.
+    ffs = optimal_subsidy(Parameters())
+    psi = 0.76
+    d = optimal_subsidy(Parameters(retained_share=psi, leader_savings_share=1.0))
+    per_day = psi * 0.008 * 0.7 * 200_000 * 2e-4
+    assert float(d.subsidy) == pytest.approx(float(ffs.subsidy) - per_day, rel=1e-12)
+    assert float(d.sinking) == pytest.approx(float(ffs.sinking), rel=1e-12)
+    assert float(d.welfare) == pytest.approx(float(ffs.welfare), rel=1e-12)
+
+
+@settings(max_examples=6, deadline=None)
+@given(parameters(bundled=True), st.sampled_from(["government-led", "primary-led"]))
+def test_bundled_design_is_an_equilibrium_and_beats_brute_force(p, alliance):
+    test_design_is_an_equilibrium_and_beats_brute_force.hypothesis.inner_test(p, alliance)
+
+
+def test_passive_outcome_by_hand_and_by_grid():
+    # Price 0.15: alone, the leader gains g + beta_B per doctor-day and loses
+    # k_L eps theta N a, so s = (g + 0.02 - 0.003 * 0.3 * 28 - 0.12) / c2.
+    p = Parameters(price=0.15)
+    d = optimal_subsidy(p)
+    g = float(d.subsidy)
+    assert float(d.passive_sinking) == pytest.approx((g + 0.02 - 0.0252 - 0.12) / 2e-4)
+    q = p.replace(subsidy=g, primary_subsidy=float(d.primary_subsidy))
+    grid = np.linspace(0.0, float(p.max_sinking), 40001)
+    o = objectives_unchecked(q, grid, np.asarray(0.0))[0]
+    s = float(d.passive_sinking)
+    assert float(objectives_unchecked(q, np.asarray(s), np.asarray(0.0))[0]) >= o.max() - 1e-9
+    assert float(d.passive_welfare) == pytest.approx(float(payoffs(q, s, 0).welfare))
+    active = float(objectives_unchecked(q, np.asarray(s), np.asarray(1.0))[1])
+    passive = float(objectives_unchecked(q, np.asarray(s), np.asarray(0.0))[1])
+    assert bool(d.passive_equilibrium) == (passive >= active)
+
+
+@pytest.mark.parametrize("alliance", ["government-led", "primary-led"])
+def test_conditional_subsidy_stops_the_leader_sinking_alone(alliance):
+    p = Parameters(price=0.15)
+    loose = optimal_subsidy(p, alliance)
+    cond = optimal_subsidy(p.replace(conditional_subsidy=1.0), alliance)
+    assert float(loose.passive_sinking) > 0 and float(loose.passive_welfare) < 0
+    # Paid only for doctors primary care receives, the leader stays home when it is passive;
+    # the designed outcome itself is the same, since there primary care is active.
+    assert float(cond.passive_sinking) == 0.0 and float(cond.passive_welfare) == 0.0
+    assert float(cond.welfare) == pytest.approx(float(loose.welfare), rel=1e-9)
+    assert float(cond.subsidy) == pytest.approx(float(loose.subsidy), rel=1e-9)

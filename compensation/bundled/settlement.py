@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._results import Result
 from .._validation import check_domain, domain_error
 
-__all__ = ["Settlement", "SettlementRule", "capitation_budget", "settle"]
+__all__ = ["Settlement", "SettlementRule", "capitation_budget", "retained_share", "settle"]
 
 
 def capitation_budget(
@@ -214,3 +214,91 @@ def settle(
         balance - consortium,
         np.asarray(np.broadcast_to(E, consortium.shape) + consortium),
     )
+
+
+def retained_share(
+    budget: ArrayLike,
+    spending: ArrayLike,
+    savings: ArrayLike = 0.0,
+    rule: SettlementRule | None = None,
+    quality: ArrayLike = 1.0,
+) -> NDArray[np.float64]:
+    r"""Share of the insurer's savings the consortium keeps under a settlement rule.
+
+    This is the :math:`\psi` (``Parameters.retained_share``) that ties the bundled budget to
+    the sinking game (MODEL.md §4, §6): moving visits to primary care lowers the spending
+    :math:`E` charged to the budget, and the settlement decides how much of the saving the
+    consortium keeps.
+
+    Parameters
+    ----------
+    budget : array_like
+        :math:`B`, the prepaid budget (万元), > 0.
+    spending : array_like
+        :math:`E`, spending without the saving (万元), ≥ 0.
+    savings : array_like, default 0
+        The saving :math:`\Delta E` (万元), ≥ 0 and ≤ ``spending``. With 0 the share is the
+        marginal one (the right derivative as spending falls); otherwise the average share
+        over the saving.
+    rule : SettlementRule, optional
+        Defaults to :class:`SettlementRule` ().
+    quality : array_like, default 1
+        :math:`q`, quality multiplier in [0, 1].
+
+    Returns
+    -------
+    ndarray
+        :math:`\psi` in [0, 1], shaped like the inputs broadcast together.
+
+    Raises
+    ------
+    ValueError
+        As :func:`settle`, and for ``savings`` negative or above ``spending``.
+
+    Notes
+    -----
+    With :math:`D = B - E` the balance before the saving, the marginal share is
+
+    .. math::
+
+        \psi = \begin{cases}
+        1 & -D > \tau B \text{ (beyond the band the consortium bears overruns in full)} \\
+        1 - r_d & 0 < -D \le \tau B \\
+        r_s q & D \ge MSR \cdot B \text{ and the cap does not bind} \\
+        0 & \text{otherwise (below the MSR, or capped)}
+        \end{cases}
+
+    and the average share over a saving :math:`\Delta E > 0` is
+    :math:`[\text{consortium}(E - \Delta E) - \text{consortium}(E)] / \Delta E` with the
+    consortium's settlement of :func:`settle` (it includes the first-dollar jump at the MSR).
+
+    Examples
+    --------
+    >>> from compensation.bundled.settlement import SettlementRule, retained_share
+    >>> rule = SettlementRule(retention=0.8)
+    >>> retained_share(1000.0, [900.0, 1030.0, 1100.0], rule=rule).tolist()
+    [0.8, 0.5, 1.0]
+    >>> float(retained_share(1000.0, 1030.0, savings=60.0, rule=rule))  # half in the band
+    0.65
+    """
+    rule = SettlementRule() if rule is None else rule
+    B = check_domain("budget", budget, "positive", "万元")
+    E = check_domain("spending", spending, "nonneg", "万元")
+    q = check_domain("quality", quality, "share")
+    d_e = check_domain("savings", savings, "nonneg", "万元")
+    if np.any(d_e > E):
+        raise ValueError(f"savings must be ≤ spending (万元); got {np.max(d_e):g} > {np.min(E):g}")
+    D = B - E
+    over = -D
+    msr = rule.min_savings_rate * B
+    shared = D - msr if rule.net_of_threshold else D
+    keeps = (msr <= D) & (rule.retention * q * shared < rule.cap * B)
+    marginal = np.where(
+        over > rule.band * B,
+        1.0,
+        np.where(over > 0, 1.0 - rule.payer_share, np.where(keeps, rule.retention * q, 0.0)),
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        after = settle(B, E - d_e, rule, q).consortium
+        average = (after - settle(B, E, rule, q).consortium) / np.where(d_e > 0, d_e, 1.0)
+    return np.asarray(np.where(d_e > 0, average, marginal), dtype=float)

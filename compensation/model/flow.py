@@ -36,13 +36,13 @@ def _logistic(u: NDArray[np.float64]) -> NDArray[np.float64]:
 
 
 def price_gap(p: Parameters) -> NDArray[np.float64]:
-    r"""Out-of-pocket price gap between a direct visit to the leader and a primary visit.
+    r"""Expected out-of-pocket saving of a community-first visit over a direct visit to L.
 
     Parameters
     ----------
     p : Parameters
         Uses ``leader_visit_price``, ``primary_visit_price``, the two reimbursement rates,
-        ``direct_surcharge`` and ``referral_discount``.
+        ``direct_surcharge``, ``referral_discount`` and ``referral_up_rate``.
 
     Returns
     -------
@@ -51,19 +51,30 @@ def price_gap(p: Parameters) -> NDArray[np.float64]:
 
     Notes
     -----
-    MODEL.md §3:
+    MODEL.md §3, after source 001 (Singapore's community-first rule, 社区首诊): a patient who
+    goes straight to the leader pays its out-of-pocket fee plus the surcharge :math:`\sigma`; one
+    who starts in primary care pays the primary fee and, with probability :math:`\pi` of being
+    referred up, the leader's fee less the discount :math:`\delta`:
 
-    .. math:: G = p_L (1 - r_L)(1 + \sigma) - p_P (1 - r_P)(1 - \delta)
+    .. math:: G = p_L (1 - r_L)(1 + \sigma) - \left[p_P (1 - r_P)
+              + \pi\, p_L (1 - r_L)(1 - \delta)\right]
+
+    The discount thus raises :math:`G` by :math:`\pi \delta p_L (1 - r_L)`: it acts only on the
+    patients who are referred up, as in the source.
 
     Examples
     --------
     >>> from compensation import Parameters, price_gap
     >>> round(float(price_gap(Parameters())), 6)
     0.012
+    >>> round(float(price_gap(Parameters(referral_up_rate=0.2, referral_discount=0.15))), 6)
+    0.00945
     """
+    leader_fee = p.leader_visit_price * (1 - p.leader_reimbursement)
     return np.asarray(
-        p.leader_visit_price * (1 - p.leader_reimbursement) * (1 + p.direct_surcharge)
-        - p.primary_visit_price * (1 - p.primary_reimbursement) * (1 - p.referral_discount)
+        leader_fee * (1 + p.direct_surcharge)
+        - p.primary_visit_price * (1 - p.primary_reimbursement)
+        - p.referral_up_rate * leader_fee * (1 - p.referral_discount)
     )
 
 
@@ -220,7 +231,8 @@ class Linear(FlowForm):
     def kink(self, p: Parameters) -> Array:
         r"""The cap :math:`\Delta q_{max} / a`."""
         a = np.asarray(p.shift_rate, dtype=float)
-        with np.errstate(divide="ignore"):
+        # A subnormal rate puts the cap beyond every float: inf, which is what it means.
+        with np.errstate(divide="ignore", over="ignore"):
             return np.asarray(np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf))
 
 

@@ -35,6 +35,7 @@ from .flow import (
     form_of,
 )
 from .parameters import Parameters
+from .payoffs import savings_per_visit
 
 Array = NDArray[np.float64]
 Fn = Callable[[Array], Array]
@@ -42,14 +43,27 @@ Fn = Callable[[Array], Array]
 __all__: list[str] = []
 
 
-def net_loss(p: Parameters) -> Array:
-    r""":math:`\mu`: margin the leader's objective loses per moved visit, net of integration."""
+def leader_loss(p: Parameters) -> Array:
+    r""":math:`k_L`: what the leader's own payoff loses per moved visit, net of retained savings."""
     return np.asarray(
         p.leader_margin
         - p.slot_value
         - p.profit_share * p.primary_margin
-        - p.integration * (1 - p.profit_share) * p.primary_margin
+        - p.leader_savings_share * p.retained_share * savings_per_visit(p)
     )
+
+
+def primary_gain(p: Parameters) -> Array:
+    r""":math:`k_P`: what primary care's own payoff gains per moved visit."""
+    return np.asarray(
+        (1 - p.profit_share) * p.primary_margin
+        + (1 - p.leader_savings_share) * p.retained_share * savings_per_visit(p)
+    )
+
+
+def net_loss(p: Parameters) -> Array:
+    r""":math:`\mu = k_L - \eta k_P`: margin the leader's objective loses per moved visit."""
+    return np.asarray(leader_loss(p) - p.integration * primary_gain(p))
 
 
 def gain_per_day(p: Parameters) -> Array:
@@ -93,11 +107,10 @@ def leader_slope(p: Parameters, s: Array) -> Array:
 
 def primary_slope(p: Parameters, s: Array) -> Array:
     """dO_P(s, 1)/ds at fixed prices and subsidies (right derivative)."""
-    k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
     moved = p.common_share * p.visits * flow_slope(p, s)
     cost = p.cost_linear + p.cost_quadratic * s
     return np.asarray(
-        ((1 - p.profit_share) * p.primary_margin - p.integration * k) * moved
+        (primary_gain(p) - p.integration * leader_loss(p)) * moved
         - (p.price + p.hosting_cost)
         + p.integration * (p.price + p.subsidy + p.brand_benefit - cost)
     )

@@ -115,7 +115,27 @@ FIELDS: dict[str, Field] = {
         "r_P", "insurer's reimbursement rate in primary care", "-", "share"
     ),
     "direct_surcharge": Field(r"\sigma", "surcharge on direct visits to the leader", "-", "nonneg"),
-    "referral_discount": Field(r"\delta", "discount for community-first visits", "-", "share"),
+    "referral_discount": Field(
+        r"\delta",
+        "discount on the leader's fee for patients referred up after a community-first visit",
+        "-",
+        "share",
+    ),
+    "referral_up_rate": Field(
+        r"\pi", "share of community-first visits referred up to the leader", "-", "share"
+    ),
+    "retained_share": Field(
+        r"\psi",
+        "share of the insurer's savings on moved visits the consortium keeps (0: fee-for-service)",
+        "-",
+        "share",
+    ),
+    "leader_savings_share": Field(
+        r"\omega", "the leader's share of the retained savings", "-", "share"
+    ),
+    "conditional_subsidy": Field(
+        r"\chi", "share of the subsidy paid only while primary care is active", "-", "share"
+    ),
 }
 
 
@@ -189,8 +209,24 @@ class Parameters:
     leader_reimbursement, primary_reimbursement : float
         Reimbursement rates :math:`r_L, r_P` in [0, 1].
     direct_surcharge, referral_discount : float
-        Surcharge :math:`\sigma` on direct visits to L, discount :math:`\delta` for
-        community-first visits (10–20% in the sources).
+        Surcharge :math:`\sigma` on the out-of-pocket fee of a direct visit to L, discount
+        :math:`\delta` on L's out-of-pocket fee for patients referred up after a first community
+        visit (source 001: 10–20%, Singapore's community-first rule, 社区首诊).
+    referral_up_rate : float
+        :math:`\pi`, share of community-first visits that end in a referral up to L, in [0, 1].
+        The discount reaches patients only through it (the default 0 leaves it inert).
+    retained_share : float
+        :math:`\psi`, share of the insurer's savings :math:`r_L p_L - r_P p_P` per moved visit
+        that the consortium keeps under a bundled budget (结余留用), in [0, 1]; 0 is
+        fee-for-service. :func:`~compensation.bundled.settlement.retained_share` derives it
+        from a settlement rule.
+    leader_savings_share : float
+        :math:`\omega`, the leader's share of the retained savings (the rest goes to primary
+        care), in [0, 1].
+    conditional_subsidy : float
+        :math:`\chi`, share of the subsidy :math:`g` paid only while primary care is active,
+        in [0, 1]: 0 pays per doctor-day whatever primary care does, 1 is the fully
+        conditional subsidy a government would write.
 
     Raises
     ------
@@ -251,6 +287,10 @@ class Parameters:
     primary_reimbursement: Any = 0.7
     direct_surcharge: Any = 0.0
     referral_discount: Any = 0.0
+    referral_up_rate: Any = 0.0
+    retained_share: Any = 0.0
+    leader_savings_share: Any = 0.5
+    conditional_subsidy: Any = 0.0
     flow: str = field(default="linear")
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Parameters:

@@ -6,7 +6,7 @@ against each other; no Python loop runs over grid points.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -16,7 +16,7 @@ from .._validation import check_domain
 from .flow import flow_share
 from .parameters import Parameters
 
-__all__ = ["Payoffs", "objectives", "payoffs", "sinking_cost"]
+__all__ = ["Payoffs", "objectives", "payoffs", "savings_per_visit", "sinking_cost"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,15 @@ class Payoffs(Result):
         :math:`\Pi_P`, primary care's payoff.
     welfare : ndarray
         :math:`W`, social welfare net of the cost of public funds.
+    insurer : ndarray
+        :math:`\Pi_M`, the insurer's net saving: its saving on moved visits less the share the
+        consortium retains under a bundled budget.
     """
 
     leader: NDArray[np.float64]
     primary: NDArray[np.float64]
     welfare: NDArray[np.float64]
+    insurer: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
 
 
 def sinking_cost(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
@@ -68,27 +72,65 @@ def sinking_cost(p: Parameters, s: ArrayLike) -> NDArray[np.float64]:
     return p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
 
 
+def savings_per_visit(p: Parameters) -> NDArray[np.float64]:
+    r"""The insurer's saving when one visit moves from the leader to primary care.
+
+    Parameters
+    ----------
+    p : Parameters
+        Uses ``leader_visit_price``, ``primary_visit_price`` and the reimbursement rates.
+
+    Returns
+    -------
+    ndarray
+        :math:`\sigma_M = r_L p_L - r_P p_P` in 万元 per visit (negative when a primary visit
+        costs the insurer more).
+
+    Examples
+    --------
+    >>> from compensation import Parameters
+    >>> from compensation.model.payoffs import savings_per_visit
+    >>> round(float(savings_per_visit(Parameters())), 6)  # 80 CNY a visit
+    0.008
+    """
+    return np.asarray(
+        p.leader_reimbursement * p.leader_visit_price
+        - p.primary_reimbursement * p.primary_visit_price
+    )
+
+
 def payoffs_unchecked(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Payoffs:
     visits = p.common_share * p.visits * flow_share(p, s)
     moved = visits * (p.passive_fraction + (1 - p.passive_fraction) * e)
+    saved = savings_per_visit(p) * moved
+    kept = p.retained_share * saved
     cost = p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
+    # A conditional subsidy is paid only while primary care is active (MODEL.md §4).
+    paid = p.subsidy * s * (1 - p.conditional_subsidy + p.conditional_subsidy * e)
     leader = (
         -(p.leader_margin - p.slot_value - p.profit_share * p.primary_margin) * moved
+        + p.leader_savings_share * kept
         - cost
-        + (p.price * e + p.subsidy + p.brand_benefit) * s
+        + (p.price * e + p.brand_benefit) * s
+        + paid
     )
     primary = (
         (1 - p.profit_share) * p.primary_margin * moved
+        + (1 - p.leader_savings_share) * kept
         - (p.price + p.hosting_cost) * s * e
         + (p.primary_subsidy - p.readiness_cost) * e
     )
+    insurer = saved - kept
+    # The insurance fund is public money: what it saves is worth 1 + λ, like the subsidy.
     welfare = (
         leader
         + primary
         + p.social_benefit * s * e
-        - (1 + p.funds_cost) * (p.subsidy * s + p.primary_subsidy * e)
+        + (1 + p.funds_cost) * (insurer - paid - p.primary_subsidy * e)
     )
-    return Payoffs(np.asarray(leader), np.asarray(primary), np.asarray(welfare))
+    return Payoffs(
+        np.asarray(leader), np.asarray(primary), np.asarray(welfare), np.asarray(insurer)
+    )
 
 
 def _check_se(s: ArrayLike, e: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -122,24 +164,34 @@ def payoffs(p: Parameters, s: ArrayLike, e: ArrayLike = 1.0) -> Payoffs:
 
     Notes
     -----
-    MODEL.md §4, with :math:`f(e) = \varepsilon + (1-\varepsilon) e` and
-    :math:`V(s) = \theta N \Delta q(s)`:
+    MODEL.md §4, with :math:`f(e) = \varepsilon + (1-\varepsilon) e`,
+    :math:`V(s) = \theta N \Delta q(s)`, the insurer's saving per moved visit
+    :math:`\sigma_M = r_L p_L - r_P p_P` (:func:`savings_per_visit`), the retained savings
+    :math:`R = \psi \sigma_M V f` and the subsidy paid :math:`g s (1 - \chi + \chi e)`:
 
     .. math::
 
-        \Pi_L &= -(m_L - \rho_L - \varphi m_P) V(s) f(e) - C(s) + (w e + g + \beta_B) s \\
-        \Pi_P &= (1 - \varphi) m_P V(s) f(e) - (w + c_P) s e - K_P e + g_P e \\
-        W &= \Pi_L + \Pi_P + h s e - (1 + \lambda)(g s + g_P e)
+        \Pi_L &= -(m_L - \rho_L - \varphi m_P) V f + \omega R - C(s)
+                 + (w e + \beta_B) s + g s (1 - \chi + \chi e) \\
+        \Pi_P &= (1 - \varphi) m_P V f + (1 - \omega) R - (w + c_P) s e - K_P e + g_P e \\
+        \Pi_M &= \sigma_M V f - R \\
+        W &= \Pi_L + \Pi_P + h s e
+             + (1 + \lambda)\left[\Pi_M - g s (1 - \chi + \chi e) - g_P e\right]
 
-    The siphon effect is the term :math:`-(m_L - \rho_L) V f`: the leader loses margin on moved
-    patients unless it is crowded (:math:`\rho_L` near :math:`m_L`).
+    Fee-for-service is :math:`\psi = 0`; under a bundled budget (结余留用) the consortium keeps
+    the share :math:`\psi` of what the insurer saves. The siphon effect is the term
+    :math:`-(m_L - \rho_L) V f`: the leader loses margin on moved patients unless it is crowded
+    (:math:`\rho_L` near :math:`m_L`) or keeps enough of the savings.
 
     Examples
     --------
     >>> from compensation import Parameters, payoffs
     >>> r = payoffs(Parameters(), s=300, e=1)
     >>> round(float(r.leader), 4), round(float(r.primary), 4), round(float(r.welfare), 4)
-    (-49.2, 10.6, 21.4)
+    (-49.2, 10.6, 102.04)
+    >>> r = payoffs(Parameters(retained_share=1.0), s=300, e=1)  # bundled, savings kept
+    >>> round(float(r.leader), 4), round(float(r.insurer), 4), round(float(r.welfare), 4)
+    (-15.6, 0.0, 88.6)
     """
     s, e = _check_se(s, e)
     return payoffs_unchecked(p, s, e)

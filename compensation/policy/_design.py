@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 
+from ..model.flow import form_of
 from ..model.leader import (
     effort_curvature,
     effort_slope,
@@ -28,6 +29,7 @@ from ..model.leader import (
 )
 from ..model.parameters import Parameters, unchecked
 from ..model.payoffs import objectives_unchecked, payoffs_unchecked
+from .response import closed_form_sinking, numeric_sinking
 
 __all__: list[str] = []
 
@@ -246,3 +248,30 @@ def price_regret(q: Parameters, s: float) -> float:
     best = primary_response(q, float(q.subsidy))[2]
     now = float(objectives_unchecked(q, np.asarray(s), np.asarray(1.0))[1])
     return max(best - now, 0.0)
+
+
+def passive_outcome(q: Parameters) -> tuple[NDArray, NDArray, NDArray]:
+    """Leader's response to a passive primary care, welfare there, and whether it is stable.
+
+    Stable means primary care prefers Passive there, at the designed instruments ``q``.
+    """
+    # O_L(s, 0) equals O_L(s, 1) of a point where only the passive share of visits moves, no
+    # price or hosting cost is paid and only the unconditional part of the subsidy is: the
+    # active-P machinery (closed form or global search) then answers the passive question.
+    alone = unchecked(
+        q,
+        visits=q.passive_fraction * q.visits,
+        price=0.0,
+        hosting_cost=0.0,
+        subsidy=q.subsidy * (1 - q.conditional_subsidy),
+        conditional_subsidy=0.0,
+    )
+    s = closed_form_sinking(alone) if form_of(q).closed_form else numeric_sinking(alone)
+    welfare = payoffs_unchecked(q, s, np.asarray(0.0)).welfare
+    stays = participation_margin(q, s) <= 0
+    shape = np.shape(welfare)
+    return (
+        np.asarray(np.broadcast_to(s, shape), float),
+        np.asarray(welfare, float),
+        np.asarray(np.broadcast_to(stays, shape)),
+    )

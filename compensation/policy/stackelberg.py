@@ -23,15 +23,13 @@ from numpy.typing import NDArray
 from .._results import Result
 from .._validation import check_choice, check_domain
 from ..model.flow import form_of
-from ..model.leader import (
-    gain_per_day,
-    net_loss,
-)
+from ..model.leader import gain_per_day, leader_loss, net_loss, primary_gain
 from ..model.parameters import FIELDS, Parameters, unchecked
-from ..model.payoffs import objectives_unchecked, payoffs_unchecked
+from ..model.payoffs import objectives_unchecked, payoffs_unchecked, savings_per_visit
 from ._design import (
     design_point,
     participation_margin,
+    passive_outcome,
     price_regret,
     primary_price,
 )
@@ -88,6 +86,14 @@ class SubsidyDesign(Result):
         The budget used.
     message : str
         What was found, in words.
+    passive_sinking, passive_welfare : ndarray
+        The leader's best response if primary care stayed passive under the designed price,
+        subsidy and lump sum, and welfare there.
+    passive_equilibrium : ndarray of bool
+        True where (``passive_sinking``, Passive) is an equilibrium too, so the designed outcome
+        is not the only one: with an unconditional subsidy the government may pay for doctors
+        that primary care does not receive. A subsidy conditional on primary care being active
+        (``conditional_subsidy = 1``) removes the leader's reason to sink alone.
     """
 
     subsidy: NDArray[np.float64]
@@ -108,18 +114,20 @@ class SubsidyDesign(Result):
     leader_regret: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
     primary_regret: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
     message: str = ""
+    passive_sinking: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
+    passive_welfare: NDArray[np.float64] = field(default_factory=lambda: np.zeros(()))
+    passive_equilibrium: NDArray[np.bool_] = field(default_factory=lambda: np.ones((), bool))
 
 
 def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray, NDArray, NDArray]:
     """Interior solution for the linear flow; returns (g, w, valid)."""
     slope = p.common_share * p.visits * p.shift_rate
     c2, lam = p.cost_quadratic, p.funds_cost
-    k = p.leader_margin - p.slot_value - p.profit_share * p.primary_margin
-    jc = (
-        -(p.leader_margin - p.slot_value - p.primary_margin) * slope
-        - p.cost_linear
-        + (p.brand_benefit - p.hosting_cost)
-    )
+    k_l, k_p = leader_loss(p), primary_gain(p)
+    # Per moved visit the consortium gains k_P - k_L (retained savings included) and the
+    # insurer keeps (1 - psi) sigma_M, public money worth 1 + lambda in welfare.
+    insurer = (1 + lam) * (1 - p.retained_share) * savings_per_visit(p)
+    jc = (k_p - k_l + insurer) * slope - p.cost_linear + (p.brand_benefit - p.hosting_cost)
     mu = net_loss(p)
     if alliance == "government-led":
         s0 = (gain_per_day(unchecked(p, subsidy=0.0)) - mu * slope - p.cost_linear) / c2
@@ -132,9 +140,7 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
         w = np.broadcast_to(np.asarray(p.price, dtype=float), np.shape(g))
     else:
         eta = p.integration
-        m1 = slope * ((1 - p.profit_share) * p.primary_margin - k) + (
-            p.brand_benefit - p.cost_linear - p.hosting_cost
-        )
+        m1 = slope * (k_p - k_l) + (p.brand_benefit - p.cost_linear - p.hosting_cost)
         alpha = (1 + eta) / ((2 + eta) * c2)
         s_opt = (jc + p.social_benefit + lam * m1) / (c2 + 2 * lam / alpha)
         g = np.maximum(0.0, s_opt / alpha - m1)
@@ -148,7 +154,7 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
                 c2 * s + mu * slope + p.cost_linear - g - p.brand_benefit + eta * p.hosting_cost
             ) / (1 - eta)
     a = np.asarray(p.shift_rate, dtype=float)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         cap = np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf)
     # The derivation holds on the linear piece below the flow cap with an interior answer;
     # the leader's global response is recomputed to make sure.
@@ -212,8 +218,10 @@ def optimal_subsidy(
     Notes
     -----
     With :math:`W(s, g) = J(s) + h s - \lambda(g s + g_P)`, where
-    :math:`J = \Pi_L + \Pi_P` at :math:`g = 0`, and for the linear flow with
-    :math:`J'(s) = J_c - c_2 s`:
+    :math:`J = \Pi_L + \Pi_P + (1 + \lambda)\Pi_M` at :math:`g = 0` (the insurer's net
+    saving :math:`\Pi_M` is public money, MODEL.md §4), and for the linear flow with
+    :math:`J'(s) = J_c - c_2 s`, :math:`J_c = \theta N a\,(k_P - k_L + (1 + \lambda)(1 - \psi)
+    \sigma_M) - c_1 + \beta_B - c_P`:
 
     *government-led*: :math:`s^*(g) = s_0 + g / c_2`, so
 
@@ -226,8 +234,11 @@ def optimal_subsidy(
     .. math:: s^{opt} = \frac{J_c + h + \lambda M_1}{c_2 + 2 \lambda / \alpha},
               \quad g^{opt} = \max(0, s^{opt}/\alpha - M_1).
 
-    Here :math:`s_0` is the leader's choice at :math:`g = 0` and :math:`M_1 = \theta N a
-    ((1-\varphi) m_P - (m_L - \rho_L - \varphi m_P)) + \beta_B - c_1 - c_P`. A binding budget
+    Here :math:`s_0` is the leader's choice at :math:`g = 0`, :math:`M_1 = \theta N a
+    (k_P - k_L) + \beta_B - c_1 - c_P`, and per moved visit the leader loses
+    :math:`k_L = m_L - \rho_L - \varphi m_P - \omega \psi \sigma_M` and primary care gains
+    :math:`k_P = (1-\varphi) m_P + (1 - \omega)\psi \sigma_M` (fee-for-service:
+    :math:`\psi = 0`). A binding budget
     replaces :math:`g^{opt}` by the root of :math:`g\, s(g) = \text{budget}`.
 
     *Participation* (MODEL.md §5): only equilibrium outcomes count, so primary care must
@@ -246,10 +257,13 @@ def optimal_subsidy(
     >>> from compensation import Parameters, optimal_subsidy
     >>> d = optimal_subsidy(Parameters())
     >>> round(float(d.subsidy), 4), round(float(d.sinking), 2), d.method
-    (0.192, 290.0, 'closed-form')
+    (0.384, 1250.0, 'closed-form')
     >>> d = optimal_subsidy(Parameters(), alliance="primary-led")
     >>> round(float(d.subsidy), 4), round(float(d.price), 4)
-    (0.1916, 0.0422)
+    (0.4902, -0.1071)
+    >>> d = optimal_subsidy(Parameters(retained_share=0.76))  # bundled budget
+    >>> round(float(d.subsidy), 4), round(float(d.sinking), 2)
+    (0.2867, 1189.2)
     """
     check_choice("alliance", alliance, ALLIANCES)
     check_choice("method", method, ("auto", "closed-form", "numeric"))
@@ -380,6 +394,7 @@ def _report(
         np.asarray(leader_regret, float),
         np.asarray(primary_regret, float),
         message,
+        *passive_outcome(q),
     )
 
 

@@ -2,9 +2,10 @@ r"""The subsidy and price at which sinking pays (MODEL.md §5, thresholds).
 
 (Sink, Active) is an equilibrium of the 2×2 game exactly when :math:`A_1 \ge 0` and
 :math:`B_1 \ge 0`. :math:`A_1` is affine in the subsidy :math:`g` (slope :math:`\bar s`) and in
-the price :math:`w` (slope :math:`(1-\eta)\bar s`), and :math:`B_1` does not depend on
-:math:`g` and falls in :math:`w` with slope :math:`(1-\eta)\bar s`; so the thresholds are exact
-closed forms for every flow form, with no root finding.
+the price :math:`w` (slope :math:`(1-\eta)\bar s`), and :math:`B_1` is affine in :math:`g`
+(slope :math:`\eta\chi\bar s`, zero unless the subsidy is conditional and the consortium
+integrated) and falls in :math:`w` with slope :math:`(1-\eta)\bar s`; so the thresholds are
+exact closed forms for every flow form and payment regime, with no root finding.
 """
 
 from __future__ import annotations
@@ -51,12 +52,19 @@ def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
 
     Notes
     -----
-    With :math:`A_1(0)` the leader's advantage at :math:`g = 0`,
+    With :math:`A_1(0), B_1(0)` the advantages at :math:`g = 0`: :math:`A_1` rises with slope
+    :math:`\bar s` in :math:`g` and :math:`B_1` with slope :math:`\eta \chi \bar s` (a conditional
+    subsidy is part of primary care's objective only through :math:`\eta \Pi_L`), so
 
-    .. math:: g^* = \max\left(0, -A_1(0)/\bar s\right),
+    .. math:: g^* = \max\left(0, -\frac{A_1(0)}{\bar s}, -\frac{B_1(0)}{\eta\chi\bar s}\right)
 
-    which for :math:`\eta = 0` is
-    :math:`\max(0, [(m_L - \rho_L - \varphi m_P) V(\bar s) + C(\bar s)]/\bar s - w - \beta_B)`.
+    (the last term only where :math:`B_1(0) < 0`; ``inf`` there when :math:`\eta\chi = 0`).
+    For :math:`\eta = 0` the first term is
+    :math:`[(m_L - \rho_L - \varphi m_P - \omega \psi \sigma_M) V(\bar s) + C(\bar s)]/\bar s
+    - w - \beta_B`: under a bundled budget the leader's share of the retained savings
+    :math:`\omega \psi \sigma_M` per moved visit lowers the threshold (MODEL.md §5).
+    Whether the subsidy is conditional (:math:`\chi`) does not change :math:`g^*` at
+    :math:`\eta = 0`; it removes the (Sink, Passive) equilibria it would otherwise pay for.
 
     Examples
     --------
@@ -65,11 +73,20 @@ def threshold_subsidy(p: Parameters) -> NDArray[np.float64]:
     0.164
     >>> float(threshold_subsidy(Parameters(readiness_cost=50)))
     inf
+    >>> round(float(threshold_subsidy(Parameters(retained_share=1.0))), 6)  # bundled budget
+    0.052
     """
     adv = advantages(unchecked(p, subsidy=0.0))
     g = np.maximum(0.0, -adv.A1 / p.sinking_level)
+    # A conditional subsidy enters primary care's objective through eta Pi_L: B1 then rises
+    # with g at the rate eta chi s_bar, and a large enough subsidy buys its participation too.
+    rate = p.integration * p.conditional_subsidy * p.sinking_level
+    # A subnormal rate overflows to inf, which is what it means: no finite subsidy suffices.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        g_p = np.where(rate > 0, -adv.B1 / np.where(rate > 0, rate, 1.0), np.inf)
+    g = np.where(adv.B1 >= 0, g, np.maximum(g, g_p))
     # g* does not depend on p.subsidy, but a sweep over it expects one value per point.
-    return np.broadcast_to(np.where(adv.B1 >= 0, g, np.inf), p.shape).copy()
+    return np.broadcast_to(g, p.shape).copy()
 
 
 @dataclass(frozen=True)
