@@ -14,6 +14,7 @@ Layers, imports pointing down this list and never in a circle (docs/architecture
   imported here, so that ``import compensation`` never imports matplotlib).
 """
 
+from .analysis.assumed_path import PathSensitivity, path_sensitivity
 from .analysis.calibration import (
     CalibrationResult,
     calibrate,
@@ -22,7 +23,6 @@ from .analysis.calibration import (
     primary_share,
     referral_growth,
 )
-from .analysis.assumed_path import PathSensitivity, path_sensitivity
 from .analysis.draws import draw_parameters
 from .analysis.global_sensitivity import MorrisResult, SobolIndices, morris_screening, sobol_indices
 from .analysis.moments import implied_trend
@@ -40,6 +40,7 @@ from .bundled.settlement import (
     retained_share,
     settle,
 )
+from .bundled.sharing import Sharing, share_settlement
 from .exceptions import (
     ConvergenceError,
     InfeasibleError,
@@ -68,6 +69,7 @@ from .policy.allocation import (
     participation_equilibrium,
 )
 from .policy.consortium import coalition_values
+from .policy.consortium_game import ConsortiumValue, consortium_game
 from .policy.cooperation import CooperationValue, cooperation_value
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
 from .policy.platforms import SharedPlatforms
@@ -82,7 +84,9 @@ from .policy.thresholds import (
     threshold_price,
     threshold_subsidy,
 )
+from .solvers.bankruptcy import Bankruptcy, bankruptcy, bankruptcy_game
 from .solvers.basins import BasinShares, basin_shares
+from .solvers.bigboss import BigBoss, big_boss
 from .solvers.cooperative import (
     LeastCore,
     Nucleolus,
@@ -98,6 +102,8 @@ from .solvers.cooperative import (
     shapley_value,
 )
 from .solvers.equilibria import Equilibria, TwoByTwoSolution, nash_equilibria, regret, solve_2x2
+from .solvers.function_game import FunctionGame
+from .solvers.owen import BanzhafValue, OwenValue, banzhaf_value, owen_value
 from .solvers.replicator import (
     RestPoint,
     RestPoints,
@@ -221,6 +227,21 @@ __all__ = [
     "NotIdentifiedWarning",
     "PoorFitWarning",
     "SweepError",
+    # sharing at scale and sharing a loss (MODEL.md §11)
+    "BanzhafValue",
+    "Bankruptcy",
+    "BigBoss",
+    "ConsortiumValue",
+    "FunctionGame",
+    "OwenValue",
+    "Sharing",
+    "banzhaf_value",
+    "bankruptcy",
+    "bankruptcy_game",
+    "big_boss",
+    "consortium_game",
+    "owen_value",
+    "share_settlement",
     # a consortium of many members (MODEL.md §10)
     "ConsortiumPayoffs",
     "Members",

@@ -408,7 +408,104 @@ def test_least_core_and_shapley_report_how_they_were_computed():
     assert lc.success and lc.iterations >= 1 and lc.tol == 1e-8 and "row generation" in lc.message
     exact = shapley_value(g)
     assert (exact.method, exact.iterations, exact.tol, exact.success) == ("exact", 0, 0.0, True)
-    est = shapley_value(g, method="sample", samples=500, rng=1)
-    assert (est.method, est.samples, est.iterations, est.success) == ("sample", 500, 500, True)
-    assert math.isnan(est.tol) and "500 random orderings" in est.message
+    est = shapley_value(g, method="sample", samples=600, rng=1)
+    assert (est.method, est.samples, est.iterations, est.success) == ("sample", 600, 600, True)
+    assert math.isnan(est.tol) and "600 random orderings" in est.message
+    # Whole blocks only: 3 rotations × 2 directions per block.
+    assert shapley_value(g, method="sample", samples=500, rng=1).samples == 498
     assert repr(exact).startswith("ShapleyValue(values=[")
+
+
+# ----- sampled Shapley values at scale (MODEL.md §11) -----------------------------------------
+def leader_game(n, cap, seed=0):
+    """A leader (player 0) and n - 1 members with weights sharing a capacity: big-boss shaped."""
+    from compensation.solvers.function_game import FunctionGame
+
+    w = np.r_[0.0, np.random.default_rng(seed).uniform(1, 3, n - 1)]
+    return FunctionGame(n, lambda t: np.where(t[:, 0], np.minimum(t @ w, cap), 0.0))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(("antithetic", "stratified"), [(True, True), (False, False)])
+def test_sampled_shapley_within_three_standard_errors_of_exact(seed, antithetic, stratified):
+    g = leader_game(9, 8.0, seed)
+    exact = shapley_value(g).values  # a FunctionGame of 9 players: tabulated, exact
+    est = shapley_value(g, method="sample", samples=3600, rng=seed, antithetic=antithetic,
+                        stratified=stratified)  # fmt: skip
+    assert (np.abs(est.values - exact) <= 3 * est.standard_error + 1e-12).all()
+    assert est.values.sum() == pytest.approx(g.grand, abs=1e-12)
+
+
+def test_variance_reduction_shrinks_the_standard_errors():
+    g = leader_game(12, 10.0)
+    plain = shapley_value(g, method="sample", samples=4800, rng=1, antithetic=False,
+                          stratified=False)  # fmt: skip
+    both = shapley_value(g, method="sample", samples=4800, rng=1)
+    assert both.samples == plain.samples == 4800
+    # The leader's contribution depends mostly on its position: stratification removes that.
+    assert both.standard_error[0] < 0.25 * plain.standard_error[0]
+    assert both.standard_error.mean() < plain.standard_error.mean()
+
+
+def test_sampled_shapley_stop_rule_for_a_large_game():
+    g = leader_game(60, 40.0)
+    est = shapley_value(g, samples=200_000, tol=0.02, rng=2)
+    assert est.method == "sample" and est.success and est.standard_error.max() <= 0.02
+    assert est.samples < 200_000 and est.tol == 0.02 and "target 0.02 met" in est.message
+    capped = shapley_value(g, samples=480, tol=1e-6, rng=2)
+    assert not capped.success and "not met within samples" in capped.message
+
+
+def test_function_game_exact_shapley_matches_its_table():
+    g = leader_game(8, 6.0)
+    table = TUGame(8, g.table())
+    assert shapley_value(g).values == pytest.approx(shapley_value(table).values, abs=1e-12)
+    with pytest.raises(ValueError, match="at most 20 players for a FunctionGame"):
+        shapley_value(leader_game(21, 5.0), method="exact")
+
+
+def test_sampled_shapley_bad_input():
+    g = leader_game(5, 3.0)
+    with pytest.raises(ValueError, match="samples must be an integer ≥ 2"):
+        shapley_value(g, method="sample", samples=0)
+    with pytest.raises(ValueError, match="tol must be a finite standard error > 0"):
+        shapley_value(g, method="sample", tol=-1.0)
+    with pytest.raises(TypeError, match="TUGame or a FunctionGame"):
+        shapley_value(np.zeros(4))
+
+
+def test_function_game_checks_its_function():
+    from compensation.solvers.function_game import FunctionGame
+
+    with pytest.raises(ValueError, match="v\\(empty coalition\\) = 0"):
+        FunctionGame(2, lambda t: np.ones(len(t)))
+    with pytest.raises(ValueError, match="one value per coalition"):
+        FunctionGame(2, lambda t: np.zeros((len(t), 2)))
+    with pytest.raises(ValueError, match="non-finite value for the coalition in row 1"):
+        FunctionGame(2, lambda t: np.where(t.all(axis=1), np.nan, 0.0))
+    g = FunctionGame(3, lambda t: t.sum(axis=1) ** 2.0, names=["a", "b", "c"])
+    assert g.value((0, 2)) == 4.0 and g.table()[0b111] == 9.0 and repr(g).startswith("Function")
+    assert TUGame(3, g.table()).evaluate(np.array([[1, 0, 1]], bool)).tolist() == [4.0]
+
+
+def test_prefix_chains_give_the_same_sampled_values_as_coalition_rows():
+    from compensation.solvers.function_game import FunctionGame
+
+    w = np.r_[0.0, np.linspace(1, 2, 9)]
+
+    def value(t):
+        return np.where(t[:, 0], np.minimum(t @ w, 8.0), 0.0)
+
+    def prefix(perms):
+        zero = np.zeros((len(perms), 1))
+        total = np.concatenate([zero, np.cumsum(w[perms], axis=1)], axis=1)
+        lead = np.concatenate([zero > 0, np.cumsum(perms == 0, axis=1) > 0], axis=1)
+        return np.where(lead, np.minimum(total, 8.0), 0.0)
+
+    rows, chains = FunctionGame(10, value), FunctionGame(10, value, prefix=prefix)
+    a = shapley_value(rows, method="sample", samples=2000, rng=4)
+    b = shapley_value(chains, method="sample", samples=2000, rng=4)
+    assert b.values == pytest.approx(a.values, abs=1e-12)
+    assert b.standard_error == pytest.approx(a.standard_error, abs=1e-12)
+    with pytest.raises(ValueError, match="prefix disagrees with function"):
+        FunctionGame(10, value, prefix=lambda p: prefix(p) + 1.0)

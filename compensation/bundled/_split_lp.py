@@ -42,6 +42,8 @@ class Rows:
 class Problem:
     r"""The allocation LP: minimise ``c @ x`` s.t. the rows, :math:`\sum_j x_j = R`, ``x >= 0``.
 
+    With a loss (:math:`R < 0`) the shares are :math:`x_j \le 0` instead.
+
     Variables are the ``m`` shares, then the objective's auxiliary variables (free).
     ``constraints`` are the named rows (reported as binding or conflicting); ``auxiliary`` the
     rows that linearise the objective.
@@ -54,6 +56,7 @@ class Problem:
     constraints: Rows
     auxiliary: Rows
     solver: str
+    loss: bool = False  # a negative amount: shares are ≤ 0 (what each member bears)
 
     @property
     def width(self) -> int:
@@ -68,7 +71,8 @@ class Problem:
 
     @property
     def bounds(self) -> list[tuple[float | None, float | None]]:
-        return [(0.0, None)] * self.m + [(None, None)] * (self.width - self.m)
+        share: tuple[float | None, float | None] = (None, 0.0) if self.loss else (0.0, None)
+        return [share] * self.m + [(None, None)] * (self.width - self.m)
 
 
 def unit(n: int, j: int, value: float = 1.0) -> NDArray[np.float64]:
@@ -163,7 +167,7 @@ def closest(problem: Problem, *, bound: float, x0: NDArray[np.float64]) -> NDArr
     """
     fixed: dict[int, float] = {}
     x = x0
-    tol = 1e-9 * max(1.0, problem.R)
+    tol = 1e-9 * max(1.0, abs(problem.R))
     for _ in range(problem.m):
         free = [j for j in range(problem.m) if j not in fixed]
         if not free:
@@ -229,4 +233,4 @@ def conflict(problem: Problem) -> tuple[str, ...]:
         if not feasible(trial):
             keep = trial
     found = tuple(rows.names[i] for i in keep)
-    return found if found else ("shares ≥ 0",)
+    return found if found else ("shares ≤ 0",) if problem.loss else ("shares ≥ 0",)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -87,7 +88,9 @@ def split_surplus(
     Parameters
     ----------
     surplus : float
-        :math:`R`, the amount to split (万元), ≥ 0.
+        :math:`R`, the amount to split (万元). Negative for a loss to share (合理超支分担):
+        shares are then :math:`x_j \le 0`, what each member bears, and ``caps`` the most a
+        member can lose.
     scores : array_like, shape (m,)
         Performance scores :math:`s_j \ge 0` (dimensionless, e.g. from
         :func:`performance_scores`), not all 0.
@@ -95,10 +98,12 @@ def split_surplus(
         Coalition values (万元); adds participation :math:`x_j \ge v(\{j\})` and core
         constraints :math:`x(T) \ge v(T)` for every coalition (up to 16 members).
     floors, caps : array_like, shape (m,), optional
-        Minimum and maximum amounts per member (万元), ≥ 0; ``inf`` for no cap.
+        Minimum and maximum amounts per member (万元), ≥ 0; ``inf`` for no cap. For a loss,
+        ``caps`` bound each member's loss, :math:`x_j \ge -\bar c_j`, and floors are
+        refused (a member's least loss is 0).
     group_floors : mapping, optional
         ``{"primary care": ([1, 2, 3, 4], 0.4)}``: the members listed (indices from 0) get
-        together at least that share (in [0, 1]) of :math:`R`.
+        together at least that share (in [0, 1]) of :math:`R` (a surplus only).
     objective : {"l1-to-scores", "max-min", "least-core"}
         Minimise :math:`\sum_j |x_j - t_j|` to the targets :math:`t_j = R s_j / \sum s`;
         maximise the smallest :math:`x_j / s_j`; or minimise the largest coalition excess
@@ -118,10 +123,11 @@ def split_surplus(
     ------
     InfeasibleError
         No split satisfies the constraints; ``.constraints`` names an irreducible set of
-        conflicting ones.
+        conflicting ones (for a loss larger than all caps together: every cap).
     ValueError
-        An unknown ``objective`` or ``solver``; a negative or non-finite ``surplus``,
-        ``scores``, ``floors`` or ``caps``; arrays without one entry per member; a group
+        An unknown ``objective`` or ``solver``; a non-finite ``surplus``; negative or
+        non-finite ``scores``, ``floors`` or ``caps``; floors or group floors with a loss;
+        arrays without one entry per member; a group
         naming no member or one out of range; ``objective="least-core"`` without a game; a
         game of another size than ``scores`` or of more than 16 members.
     ImportError
@@ -136,7 +142,9 @@ def split_surplus(
         \min_{x, d} \sum_j d_j \quad \text{s.t.} \quad
         -d_j \le x_j - t_j \le d_j, \quad \sum_j x_j = R, \quad x_j \ge 0,
 
-    plus every floor, cap, group floor and (with a game) :math:`x(T) \ge v(T)`. Ties are
+    plus every floor, cap, group floor and (with a game) :math:`x(T) \ge v(T)`; for a loss
+    :math:`x_j \le 0` replaces :math:`x_j \ge 0` and a cap reads :math:`x_j \ge -\bar c_j`,
+    so the loss is shared in proportion to the scores as far as the caps allow. Ties are
     broken deterministically: among optimal solutions, the one closest to the targets in the
     largest deviation, then in total deviation.
 
@@ -151,25 +159,35 @@ def split_surplus(
     (True, 'highs')
     >>> split_surplus(100.0, [0.9, 0.6, 0.3], floors=[0, 40, 0]).binding
     ('floor[member 1]',)
+
+    A loss of 60 shared by the same weights, member 2 losing at most 5:
+
+    >>> split_surplus(-60.0, [0.9, 0.6, 0.3], caps=[100, 100, 5]).shares.round(6).tolist()
+    [-32.5, -22.5, -5.0]
     """
     check_choice("objective", objective, OBJECTIVES)
     check_choice("solver", solver, _lp.SOLVERS)
-    R = float(check_domain("surplus", surplus, "nonneg", "万元"))
+    R = float(check_domain("surplus", surplus, "real", "万元"))
     s = _check_scores(scores)
     m = s.size
     _check_game(game, m, objective)
     label = _member_names(names, game, m)
+    loss = R < 0
+    if loss:
+        _check_loss(-R, floors, group_floors, caps, label)
     target = R * s / s.sum()
     width = m + (m if objective == "l1-to-scores" else 1)  # shares, then auxiliary variables
     hard = (
         _floor_rows(floors, label, width)
-        + _cap_rows(caps, label, width)
+        + _cap_rows(caps, label, width, -1.0 if loss else 1.0)
         + _group_rows(group_floors, R, m, width)
     )
     coalitions = _coalition_rows(game, label, width)
     c, auxiliary = objective_rows(objective, s, target, coalitions, width)
     soft = objective == "least-core"  # the core enters the objective, not the constraints
-    problem = Problem(m, R, target, c, hard if soft else hard + coalitions, auxiliary, solver)
+    problem = Problem(
+        m, R, target, c, hard if soft else hard + coalitions, auxiliary, solver, loss=loss
+    )
     res = solve(problem, problem.c, problem.constraints + problem.auxiliary)
     if res.status == 2:
         named = conflict(problem)
@@ -182,11 +200,11 @@ def split_surplus(
         raise RuntimeError(f"allocation LP failed: {res.message}")
     # Deterministic tie-break: keep the objective within rounding, then move as close to the
     # targets as possible, first in the largest deviation, then in the total deviation.
-    slack = 1e-9 * max(1.0, abs(res.fun), R)
+    slack = 1e-9 * max(1.0, abs(res.fun), abs(R))
     x = closest(problem, bound=res.fun + slack, x0=res.x)
     shares = x[:m].copy()
     shares += (R - shares.sum()) / m  # exact efficiency after floating-point solving
-    tol = 1e-7 * max(1.0, R)
+    tol = 1e-7 * max(1.0, abs(R))
     return Allocation(
         shares,
         target,
@@ -239,6 +257,33 @@ def _length(name: str, arr: NDArray[np.float64], m: int) -> None:
         raise ValueError(f"{name} must have one entry per member ({m}); got shape {arr.shape}")
 
 
+def _check_loss(
+    loss: float,
+    floors: ArrayLike | None,
+    group_floors: Any,
+    caps: ArrayLike | None,
+    label: tuple[str, ...],
+) -> None:
+    """A loss takes no floors; caps that cannot cover it are named before any LP."""
+    if floors is not None and np.any(np.asarray(floors, dtype=float) != 0):
+        raise ValueError(
+            "floors apply to a surplus; for a loss (negative surplus) use caps, the most each "
+            "member can lose"
+        )
+    if group_floors:
+        raise ValueError("group_floors apply to a surplus, not to a loss (negative surplus)")
+    if caps is None:
+        return
+    hi = np.asarray(caps, dtype=float)
+    if hi.shape == (len(label),) and not np.isnan(hi).any() and hi.sum() < loss:
+        names = tuple(f"cap[{name}]" for name in label)
+        raise InfeasibleError(
+            f"the loss {loss:g} exceeds what the caps allow together ({hi.sum():g}): "
+            + ", ".join(names),
+            names,
+        )
+
+
 # ----- constraints -----------------------------------------------------------------------------
 def _floor_rows(floors: ArrayLike | None, label: tuple[str, ...], width: int) -> Rows:
     r""":math:`x_j \ge` floor, written :math:`-x_j \le -` floor (zero floors add nothing)."""
@@ -252,8 +297,8 @@ def _floor_rows(floors: ArrayLike | None, label: tuple[str, ...], width: int) ->
     return rows
 
 
-def _cap_rows(caps: ArrayLike | None, label: tuple[str, ...], width: int) -> Rows:
-    r""":math:`x_j \le` cap for every finite cap."""
+def _cap_rows(caps: ArrayLike | None, label: tuple[str, ...], width: int, sign: float) -> Rows:
+    r""":math:`x_j \le` cap for every finite cap; for a loss (sign -1) :math:`-x_j \le` cap."""
     rows = Rows()
     if caps is None:
         return rows
@@ -262,7 +307,7 @@ def _cap_rows(caps: ArrayLike | None, label: tuple[str, ...], width: int) -> Row
     if np.isnan(hi).any() or (hi < 0).any():
         raise ValueError(f"caps must be ≥ 0 (万元; inf for none); got {hi.tolist()}")
     for j in np.flatnonzero(np.isfinite(hi)).tolist():
-        rows.add(unit(width, j), hi[j], f"cap[{label[j]}]")
+        rows.add(unit(width, j, sign), hi[j], f"cap[{label[j]}]")
     return rows
 
 

@@ -198,6 +198,17 @@ class TUGame:
         """
         return self.v - _rowgen.subset_sums(_allocation(x, self.n))
 
+    def evaluate(self, coalitions: ArrayLike) -> NDArray[np.float64]:
+        """Values of the coalitions in a boolean matrix of shape ``(k, n)`` (row = coalition).
+
+        The interface :class:`~compensation.solvers.function_game.FunctionGame` shares, so
+        that the sampled values and the big-boss test accept either game.
+        """
+        t = np.asarray(coalitions, dtype=bool)
+        if t.ndim != 2 or t.shape[1] != self.n:
+            raise ValueError(f"coalitions must be a (k, {self.n}) boolean matrix; got {t.shape}")
+        return self.v[t.astype(np.int64) @ (np.int64(1) << np.arange(self.n, dtype=np.int64))]
+
     def __repr__(self) -> str:
         return f"TUGame(n={self.n}, v(N)={self.grand:g})"
 

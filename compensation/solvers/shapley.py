@@ -1,4 +1,4 @@
-r"""The Shapley value of a TU game, exact or sampled (MODEL.md §7).
+r"""The Shapley value of a TU game, exact or sampled (MODEL.md §7, §11).
 
 Re-exported by :mod:`compensation.solvers.cooperative`, where :class:`TUGame` lives.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,11 +15,20 @@ from numpy.typing import NDArray
 from .._results import Result
 from .._validation import check_choice
 from ._rowgen import popcount
+from ._sampling import (
+    Design,
+    batch_blocks,
+    block_size,
+    check_target,
+    estimate,
+    ordering_marginals,
+)
+from .function_game import as_evaluator
 
-if TYPE_CHECKING:
-    from .cooperative import TUGame
+__all__ = ["EXACT_FUNCTION", "ShapleyValue", "shapley_value"]
 
-__all__ = ["ShapleyValue", "shapley_value"]
+#: Most players of a FunctionGame whose 2**n values are tabulated for exact solutions.
+EXACT_FUNCTION = 20
 
 
 @dataclass(frozen=True)
@@ -35,16 +44,16 @@ class ShapleyValue(Result):
     method : {"exact", "sample"}
         Subset enumeration, or the mean over random orderings.
     samples : int
-        Random orderings drawn (0 for ``"exact"``).
+        Orderings drawn (0 for ``"exact"``).
     success : bool
-        Always True: neither method can fail on a valid game.
+        True, unless a standard-error target ``tol`` was not met within ``samples``.
     message : str
         What was done, in words.
     iterations : int
         Orderings drawn for ``"sample"`` (the same as ``samples``); 0 for ``"exact"``.
     tol : float
-        0 for ``"exact"`` (exact up to rounding); NaN for ``"sample"``, which has no stopping
-        tolerance: ``samples`` fixes the work and ``standard_error`` reports the accuracy.
+        0 for ``"exact"`` (exact up to rounding); for ``"sample"`` the standard-error target,
+        NaN when none was given (``samples`` then fixes the work).
 
     ``numpy.asarray(result)`` gives ``values``.
     """
@@ -63,40 +72,62 @@ class ShapleyValue(Result):
 
 
 def shapley_value(
-    game: TUGame, *, method: str = "auto", samples: int = 20_000, rng: Any = None
+    game: Any,
+    *,
+    method: str = "auto",
+    samples: int = 20_000,
+    rng: Any = None,
+    tol: float | None = None,
+    antithetic: bool = True,
+    stratified: bool | None = None,
 ) -> ShapleyValue:
     r"""Shapley value, exact by subset enumeration or sampled over permutations.
 
     Parameters
     ----------
-    game : TUGame
+    game : TUGame or FunctionGame
         The game; values :math:`v(T)` in any unit (万元 in this package's games).
     method : {"auto", "exact", "sample"}
-        ``"auto"`` is exact up to 25 players.
+        ``"auto"`` is exact up to 25 players for a :class:`TUGame` and up to 20 for a
+        :class:`~compensation.solvers.function_game.FunctionGame` (whose :math:`2^n` values
+        are then tabulated), sampled beyond.
     samples : int, default 20000
-        Random orderings for ``"sample"``, ≥ 2.
+        Most orderings to draw for ``"sample"``, ≥ 2; rounded down to whole blocks.
     rng : int, Generator or None
         Seed or generator for ``"sample"``.
+    tol : float, optional
+        Stop rule for ``"sample"``: stop once every standard error is at most ``tol`` (unit
+        of :math:`v`), checked after each batch of blocks (at least 8 blocks); ``samples``
+        stays the budget, and ``success`` says whether the target was met.
+    antithetic : bool, default True
+        Pair each ordering with its reverse.
+    stratified : bool, optional
+        Draw each ordering with its :math:`n` cyclic rotations, so that every player stands
+        once in every position per block; default: when ``samples`` allows two such blocks.
 
     Returns
     -------
     ShapleyValue
         ``.values`` (in the unit of :math:`v`, summing to :math:`v(N)`), ``.standard_error``,
-        and ``.method``, ``.iterations``, ``.success``, ``.message``, ``.tol``.
+        and ``.method``, ``.samples``, ``.iterations``, ``.success``, ``.message``, ``.tol``.
 
     Raises
     ------
     ValueError
-        For an unknown ``method``, or ``samples`` that is not an integer ≥ 2 when sampling.
+        For an unknown ``method``, ``samples`` that is not an integer ≥ 2, a ``tol`` that is
+        not > 0, or ``"exact"`` for a function game of more than 20 players.
 
     Notes
     -----
     .. math:: \phi_i = \sum_{T \not\ni i} \frac{|T|!\,(n-|T|-1)!}{n!}\,[v(T \cup i) - v(T)]
 
     For each player the :math:`2^n` values are reshaped so that bit :math:`i` is an axis; the
-    marginal contributions are one subtraction, with no index arrays. Sampling averages the
-    marginal contributions :math:`v(P_i^\pi \cup i) - v(P_i^\pi)` over random orderings
-    :math:`\pi` (:math:`P_i^\pi` the players before :math:`i`).
+    marginal contributions are one subtraction, with no index arrays. Sampling (MODEL.md §11)
+    averages :math:`v(P_i^\pi \cup i) - v(P_i^\pi)` over orderings :math:`\pi`
+    (:math:`P_i^\pi` the players before :math:`i`) drawn in independent blocks: a uniform
+    ordering, its rotations (stratified by position) and the reverses (antithetic). The
+    standard error is the spread of the block means over :math:`\sqrt{\text{blocks}}`; every
+    ordering's contributions sum to :math:`v(N)`, so the estimate is efficient.
 
     Examples
     --------
@@ -104,24 +135,62 @@ def shapley_value(
     >>> glove = TUGame(3, {(0, 1): 1, (0, 2): 1, (0, 1, 2): 1})
     >>> (shapley_value(glove).values * 6).round(9).tolist()
     [4.0, 1.0, 1.0]
+    >>> four = TUGame(4, {(0, 1): 1, (0, 2): 1, (0, 3): 1, (0, 1, 2): 1, (0, 1, 3): 1,
+    ...                   (0, 2, 3): 1, (0, 1, 2, 3): 1})
+    >>> est = shapley_value(four, method="sample", samples=8000, rng=1, tol=0.01)
+    >>> est.values.round(2).tolist(), est.success
+    ([0.75, 0.08, 0.08, 0.08], True)
     """
     check_choice("method", method, ("auto", "exact", "sample"))
+    game = as_evaluator(game)
     n = game.n
-    if method == "exact" or (method == "auto" and n <= 25):
-        return ShapleyValue(
-            _exact(game.v, n), np.zeros(n), "exact", message="exact: subset enumeration"
+    table = hasattr(game, "v")
+    if method == "exact" and not table and n > EXACT_FUNCTION:
+        raise ValueError(
+            f"method='exact' tabulates 2**n values: at most {EXACT_FUNCTION} players for a "
+            f"FunctionGame; got n = {n} (use method='sample')"
         )
+    if method == "exact" or (method == "auto" and n <= (25 if table else EXACT_FUNCTION)):
+        v = game.v if table else game.table()
+        return ShapleyValue(_exact(v, n), np.zeros(n), "exact", message="exact: subset enumeration")
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 2:
-        raise ValueError(f"samples must be an integer ≥ 2 (random orderings); got {samples!r}")
-    mean, error = _sample(game.v, n, int(samples), np.random.default_rng(rng))
+        raise ValueError(f"samples must be an integer ≥ 2 (orderings to draw); got {samples!r}")
+    target = check_target(tol)
+    if stratified is None:
+        stratified = samples >= 2 * block_size(n, True, antithetic)
+    design = Design(n, bool(stratified), bool(antithetic))
+    blocks = max(2, int(samples) // design.size)
+    gen = np.random.default_rng(rng)
+
+    def draw(b: int) -> NDArray[np.float64]:
+        marg = ordering_marginals(game, design.draw(gen, b))
+        return marg.reshape(b, design.size, n).mean(axis=1)
+
+    est, met = estimate(
+        draw, n, blocks=blocks, per_call=batch_blocks(n, design.size), target=target
+    )
+    used = est.blocks * design.size
+    mean = est.mean
+    mean += (game.grand - mean.sum()) / n  # efficiency exact after rounding
+    err = est.error
+    how = ", ".join(
+        w for w, on in (("stratified", design.stratified), ("antithetic", design.antithetic)) if on
+    )
+    message = (
+        f"mean over {used} random orderings ({how or 'plain'}); "
+        f"largest standard error {err.max():.3g}"
+    )
+    if target is not None:
+        message += f"; target {target:.3g} " + ("met" if met else "not met within samples")
     return ShapleyValue(
         mean,
-        error,
+        err,
         "sample",
-        int(samples),
-        message=f"mean over {samples} random orderings; largest standard error {error.max():.3g}",
-        iterations=int(samples),
-        tol=math.nan,
+        used,
+        success=met,
+        message=message,
+        iterations=used,
+        tol=math.nan if target is None else target,
     )
 
 
@@ -137,24 +206,3 @@ def _exact(v: NDArray[np.float64], n: int) -> NDArray[np.float64]:
         w3 = w.reshape(-1, 2, 1 << i)
         phi[i] = float(np.sum(w3[:, 0, :] * (v3[:, 1, :] - v3[:, 0, :])))
     return phi
-
-
-def _sample(
-    v: NDArray[np.float64], n: int, samples: int, gen: np.random.Generator
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Mean marginal contributions over random orderings, and their standard errors."""
-    total = np.zeros(n)
-    total_sq = np.zeros(n)
-    for start in range(0, samples, 4096):
-        k = min(4096, samples - start)
-        perms = np.argsort(gen.random((k, n)), axis=1)
-        masks = np.cumsum(np.left_shift(1, perms), axis=1)
-        before = np.concatenate([np.zeros((k, 1), dtype=np.int64), masks[:, :-1]], axis=1)
-        contrib = v[masks] - v[before]
-        marg = np.zeros((k, n))
-        np.put_along_axis(marg, perms, contrib, axis=1)
-        total += marg.sum(axis=0)
-        total_sq += (marg**2).sum(axis=0)
-    mean = total / samples
-    var = np.maximum(total_sq / samples - mean**2, 0.0)
-    return mean, np.sqrt(var / samples)
