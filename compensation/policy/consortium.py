@@ -41,6 +41,12 @@ def coalition_values(
     members; internal prices cancel inside the coalition, subsidies do not. Members for whom
     joining does not pay are left out (the outer maximum), so :math:`v` is monotone.
 
+    Each pair carries its own sinking cost :math:`C(s_j)`, as if the leader ran a separate
+    team for every member. MODEL.md §10 charges one cost on the total
+    :math:`C(\sum_j s_j)`, which differs once two members receive doctors: for that model,
+    with a table of :class:`~compensation.Members`, use
+    :func:`~compensation.policy.consortium_game.consortium_game`.
+
     Parameters
     ----------
     members : sequence of Parameters
