@@ -58,23 +58,26 @@ from .games import (
     tripartite_game,
 )
 from .model.flow import logit_intercept_for, price_gap, shift_share, shifted_visits
+from .model.leader_file import read_leader
 from .model.members import ConsortiumPayoffs, Members, consortium_payoffs
 from .model.parameters import Parameters
 from .model.payoffs import Payoffs, objectives, payoffs, savings_per_visit, sinking_cost
 from .policy.acceptability import AcceptabilityCurve, acceptability_curve
-from .policy.allocation import (
-    ParticipationEquilibrium,
-    SinkingAllocation,
-    allocate_sinking,
-    participation_equilibrium,
-)
+from .policy.allocation import SinkingAllocation, allocate_sinking
 from .policy.consortium import coalition_values
 from .policy.consortium_game import ConsortiumValue, consortium_game
+from .policy.consortium_subsidy import ConsortiumSubsidy, consortium_subsidy
 from .policy.cooperation import CooperationValue, cooperation_value
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
+from .policy.participation import (
+    ParticipationEquilibrium,
+    deviation_gains,
+    participation_equilibrium,
+)
 from .policy.platforms import SharedPlatforms
 from .policy.response import best_sinking
 from .policy.robust import RobustSubsidy, realised_welfare, robust_subsidy
+from .policy.sinking_sweep import SinkingSweep, sinking_sweep
 from .policy.stackelberg import SubsidyDesign, optimal_subsidy
 from .policy.thresholds import (
     PriceInterval,
@@ -250,4 +253,10 @@ __all__ = [
     "allocate_sinking",
     "consortium_payoffs",
     "participation_equilibrium",
+    "ConsortiumSubsidy",
+    "SinkingSweep",
+    "consortium_subsidy",
+    "deviation_gains",
+    "read_leader",
+    "sinking_sweep",
 ]

@@ -1,6 +1,5 @@
 """The leader's allocation among many members and members' participation (MODEL.md §10)."""
 
-import dataclasses
 import time
 
 import numpy as np
@@ -9,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
 
-import compensation.policy.allocation as allocation
+import compensation.policy.participation as participation
 from compensation import Parameters, best_sinking, objectives
 from compensation.model.members import Members, consortium_payoffs
 from compensation.policy.allocation import allocate_sinking, participation_equilibrium
@@ -288,16 +287,14 @@ def test_equilibrium_with_integration_and_curved_flow():
 def test_a_best_response_cycle_is_reported(monkeypatch):
     # Matching pennies on participation: member 0 wants to match member 1, who wants to
     # differ. Payoffs are replaced to build the cycle; detection is what is tested.
-    real = consortium_payoffs
+    def pennies(p, members):
+        def score(e, s):
+            e = np.asarray(e, dtype=bool)
+            return np.array([e[0] == e[1], e[0] != e[1]], float)
 
-    def pennies(p, members, s, e):
-        r = real(p, members, s, e)
-        e = np.asarray(e, dtype=bool)
-        return dataclasses.replace(
-            r, primary_objective=np.array([e[0] == e[1], e[0] != e[1]], float)
-        )
+        return score
 
-    monkeypatch.setattr(allocation, "consortium_payoffs", pennies)
+    monkeypatch.setattr(participation, "_scorer", pennies)
     r = participation_equilibrium(Parameters(), Members(name=["A", "B"]))
     assert not r.success and "cycle through 4 participation profiles" in r.message
     assert [c.tolist() for c in r.cycle] == [
@@ -309,3 +306,53 @@ def test_a_best_response_cycle_is_reported(monkeypatch):
     ]
     capped = participation_equilibrium(Parameters(), Members(name=["A", "B"]), max_iter=1)
     assert not capped.success and "max_iter=1" in capped.message and capped.cycle == ()
+
+
+@pytest.mark.parametrize(("flow", "eta"), [("linear", 0.0), ("saturating", 0.4), ("logit", 1.0)])
+@pytest.mark.parametrize("bundled", [False, True])
+def test_the_fast_scorer_is_the_payoff_function(flow, eta, bundled):
+    p, m, _ = random_case(9, 7, flow)
+    p = p.replace(integration=eta)
+    if bundled:  # retained savings and a half-conditional subsidy reach the scorer too
+        p = p.replace(retained_share=0.7, leader_savings_share=0.4, conditional_subsidy=0.5)
+    rng = np.random.default_rng(9)
+    s, e = rng.uniform(0, 300, len(m)), rng.integers(0, 2, len(m)).astype(bool)
+    fast = participation._scorer(p, m)(e, s)
+    slow = consortium_payoffs(p, m, s, e).primary_objective
+    assert fast.tolist() == pytest.approx(slow.tolist(), rel=1e-12, abs=1e-9)
+
+
+def test_one_switch_in_logarithmic_time_is_the_full_allocation():
+    # participation_equilibrium's fast path (η = 0, linear flow): member j's sinking after it
+    # alone switches, found by a binary search, equals the leader's full re-allocation.
+    from compensation.policy._deviation import Deviations
+    from compensation.policy._dual import GRID, allocate_rows, prepare
+
+    rng = np.random.default_rng(8)
+    checked = 0
+    for _ in range(40):
+        n = int(rng.integers(1, 10))
+        m = Members(
+            name=[f"m{i}" for i in range(n)], visits=rng.uniform(5e3, 6e4, n),
+            travel_cost=rng.uniform(0, 0.05, n), host_capacity=rng.uniform(50, 400, n),
+            max_shift=rng.uniform(0.01, 0.5, n),
+        )  # fmt: skip
+        p = Parameters(
+            price=rng.uniform(0, 0.1), subsidy=rng.uniform(0, 0.3), primary_margin=0.01,
+            cost_quadratic=rng.uniform(1e-5, 3e-4),
+        )  # fmt: skip
+        cap = float(rng.choice([np.inf, rng.uniform(50, 1500)]))
+        idx = np.arange(n)
+        prep = prepare(p, m, np.concatenate([idx, idx]), np.repeat([1.0, 0.0], n), GRID)
+        steps = Deviations(prep, n, cap)
+        for _ in range(5):
+            e, j = rng.integers(0, 2, n).astype(bool), int(rng.integers(n))
+            steps.base(e)
+            mine = steps.switch(j)
+            dev = e.copy()
+            dev[j] = not dev[j]
+            full = allocate_rows(prep, np.where(dev, idx, n + idx), cap)[0][j]
+            if mine is not None:
+                checked += 1
+                assert mine == pytest.approx(full, rel=1e-9, abs=1e-9)
+    assert checked > 150

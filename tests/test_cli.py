@@ -21,7 +21,7 @@ def run(*args):
 def test_demo_and_help():
     out = run("demo")
     assert out.returncode == 0 and "threshold subsidy: 0.164" in out.stdout
-    for sub in ("demo", "solve", "sweep", "calibrate"):
+    for sub in ("demo", "solve", "sweep", "calibrate", "allocate"):
         h = run(sub, "--help")
         assert h.returncode == 0 and "usage:" in h.stdout
 

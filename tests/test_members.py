@@ -1,5 +1,7 @@
 """Members of a consortium and their payoffs (MODEL.md §10; issue 8 items 1–2)."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -168,7 +170,7 @@ def test_member_fields_document_units_and_domains():
 
 # ----- payoffs ------------------------------------------------------------------------------
 @given(
-    parameters(),
+    parameters(bundled=True),
     st.floats(0, 2000),
     st.sampled_from([0.0, 1.0, 0.4]),
     st.booleans(),
@@ -229,3 +231,19 @@ def test_payoff_inputs_are_checked():
         consortium_payoffs(Parameters(), m, [1.0, 2.0])
     with pytest.raises(ValueError, match="e must be in"):
         consortium_payoffs(Parameters(), m, 1.0, 2.0)
+
+
+# ----- the illustrative example data (examples/data) ----------------------------------------
+DATA = Path(__file__).parents[1] / "examples" / "data"
+
+
+def test_example_data_load_and_say_they_are_illustrative():
+    county = Members.from_csv(DATA / "county.csv")
+    assert len(county) == 20 and len(set(county.group.tolist())) == 5
+    assert np.ptp(county.visits) > 0 and np.ptp(county.travel_cost) > 0
+    assert np.isfinite(county.host_capacity).all()
+    luzhou = Members.from_csv(DATA / "luzhou_1_1_n.csv")
+    assert luzhou.group.tolist().count("district") == 1 and len(luzhou) == 8
+    assert "ILLUSTRATIVE" in (DATA / "README.md").read_text(encoding="utf-8")
+    for name in ("county_leader.toml", "luzhou_leader.toml"):
+        assert "Illustrative" in (DATA / name).read_text(encoding="utf-8").splitlines()[0]

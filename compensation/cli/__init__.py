@@ -1,4 +1,4 @@
-"""Command line: ``python -m compensation {demo, solve, sweep, calibrate}``.
+"""Command line: ``python -m compensation {demo, solve, sweep, calibrate, allocate}``.
 
 Exit status: 0 on success; 2 for a user mistake (missing or malformed file, bad grid spec,
 unknown parameter, out-of-range value, a grid too large), reported in one line on standard

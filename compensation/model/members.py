@@ -15,22 +15,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from .._optional import require
-from .._results import Result
-from .._validation import as_float, check_domain, domain_error, suggest
-from .flow import flow_share
-from .leader import net_loss
+from .._validation import as_float, domain_error, suggest
+from .member_payoffs import ConsortiumPayoffs, consortium_payoffs
+from .member_payoffs import leader_coefficients as leader_coefficients  # its old import path
 from .parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE, Field, Parameters, expand, unchecked
 
 __all__ = ["MEMBER_FIELDS", "ConsortiumPayoffs", "Members", "consortium_payoffs"]
+
+# The payoffs live in member_payoffs.py (module size); they keep this import path.
 
 # Member-level fields of Parameters (MODEL.md §10: the flow of §3 and primary care's terms).
 SHARED = (
     *("visits", "common_share", "shift_rate", "max_shift", "sinking_scale", "logit_intercept"),
     *("quality_sensitivity", "price_sensitivity", "leader_visit_price", "primary_visit_price"),
     *("leader_reimbursement", "primary_reimbursement", "direct_surcharge", "referral_discount"),
+    "referral_up_rate",
     *("primary_margin", "hosting_cost", "readiness_cost", "price", "subsidy", "primary_subsidy"),
     "social_benefit",
 )
@@ -136,8 +138,8 @@ class Members:
         Out-of-pocket list prices :math:`p_L, p_P` seen by j's patients (万元/visit).
     leader_reimbursement, primary_reimbursement : array_like, optional
         Reimbursement rates :math:`r_L, r_P` in [0, 1].
-    direct_surcharge, referral_discount : array_like, optional
-        :math:`\sigma` and :math:`\delta` of the price gap.
+    direct_surcharge, referral_discount, referral_up_rate : array_like, optional
+        :math:`\sigma`, :math:`\delta` and :math:`\pi` of the price gap.
     travel_cost : array_like, optional
         :math:`t_j`, the leader's extra cost per doctor-day sent to j (万元/dd), ≥ 0; default 0.
     host_capacity : array_like, optional
@@ -186,6 +188,7 @@ class Members:
     primary_reimbursement: Any = None
     direct_surcharge: Any = None
     referral_discount: Any = None
+    referral_up_rate: Any = None
     primary_margin: Any = None
     hosting_cost: Any = None
     readiness_cost: Any = None
@@ -379,141 +382,3 @@ def _parse(field: str, cells: Any, names: Any) -> tuple[Any, list[str]]:
             who = str(names[row]) if names is not None and row < len(names) else "?"
             return None, [f"{field} of member {who!r} (row {row}) is not a number: {cell!r}"]
     return out, []
-
-
-@dataclass(frozen=True)
-class ConsortiumPayoffs(Result):
-    r"""Yearly payoffs in a consortium of N members (MODEL.md §10), in 万元.
-
-    Attributes
-    ----------
-    leader : ndarray
-        :math:`\Pi_L`, shape ``grid``.
-    primary : ndarray
-        :math:`\Pi_{Pj}`, shape ``grid + (N,)``.
-    welfare : ndarray
-        :math:`W`, shape ``grid``.
-    leader_objective : ndarray
-        :math:`O_L = \Pi_L + \eta \sum_j \Pi_{Pj}`, shape ``grid``.
-    primary_objective : ndarray
-        :math:`O_{Pj} = (1-\eta)\Pi_{Pj} + \eta(\Pi_L + \sum_k \Pi_{Pk})`, shape ``grid + (N,)``.
-    """
-
-    leader: NDArray[np.float64]
-    primary: NDArray[np.float64]
-    welfare: NDArray[np.float64]
-    leader_objective: NDArray[np.float64]
-    primary_objective: NDArray[np.float64]
-
-
-def leader_coefficients(q: Parameters, t: Any, e: Any) -> tuple[Any, Any, Any]:
-    r"""(β, κ, c): member j adds :math:`\beta_j s - \kappa_j \Delta q_j(s) + c_j` to :math:`O_L`.
-
-    ``q`` is a member view (:meth:`Members.parameters`), ``t`` the travel costs, ``e`` the
-    participation; :math:`\kappa_j` is the objective's loss per unit of moved share.
-    """
-    f = q.passive_fraction + (1 - q.passive_fraction) * e
-    kappa = net_loss(q) * f * q.common_share * q.visits  # the leader's kernel (model/leader.py)
-    beta = (
-        q.price * e
-        + q.subsidy
-        + q.brand_benefit
-        - t
-        - q.integration * (q.price + q.hosting_cost) * e
-    )
-    return beta, kappa, q.integration * (q.primary_subsidy - q.readiness_cost) * e
-
-
-def consortium_payoffs(
-    p: Parameters, members: Members, s: ArrayLike, e: ArrayLike = 1.0
-) -> ConsortiumPayoffs:
-    r"""Payoffs of the leader, each member and society when the leader sinks ``s_j`` at member j.
-
-    Parameters
-    ----------
-    p : Parameters
-        The leader's fields and every column ``members`` leaves out; array fields are
-        parameter-grid axes and lead.
-    members : Members
-        The N members.
-    s : array_like
-        Doctor-days per year sunk at each member, ≥ 0; the last axis is the member axis
-        (length N, or 1 to broadcast), leading axes broadcast with ``p.shape``.
-    e : array_like, default 1
-        Participation per member: 1 active, 0 passive (in between: a probability).
-
-    Returns
-    -------
-    ConsortiumPayoffs
-        :math:`\Pi_L`, :math:`\Pi_{Pj}`, :math:`W` and the objectives, 万元 per year.
-
-    Raises
-    ------
-    ValueError
-        If ``s`` is negative or not finite, ``e`` is outside [0, 1], or their last axis is
-        neither N nor 1.
-
-    Notes
-    -----
-    MODEL.md §10, with :math:`S = \sum_j s_j`, :math:`f(e) = \varepsilon + (1-\varepsilon)e`
-    and :math:`V_j(s) = \theta_j N_j \Delta q_j(s)`:
-
-    .. math::
-
-        \Pi_L &= \sum_j \left[-(m_L - \rho_L - \varphi m_{Pj}) V_j(s_j) f(e_j)
-                 + (w_j e_j + g_j + \beta_B - t_j) s_j\right] - C(S) \\
-        \Pi_{Pj} &= (1-\varphi) m_{Pj} V_j(s_j) f(e_j) - (w_j + c_{Pj}) s_j e_j
-                 - K_{Pj} e_j + g_{Pj} e_j \\
-        W &= \Pi_L + \sum_j \Pi_{Pj} + \sum_j h_j s_j e_j - (1+\lambda)\sum_j (g_j s_j + g_{Pj} e_j)
-
-    With N = 1, :math:`t = 0` and no capacity this is MODEL.md §4 (:func:`compensation.payoffs`).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from compensation import Parameters
-    >>> from compensation.model.members import Members, consortium_payoffs
-    >>> m = Members(name=["A", "B"], visits=[150_000, 50_000], travel_cost=[0.0, 0.02])
-    >>> r = consortium_payoffs(Parameters(), m, [200, 100])
-    >>> round(float(r.leader), 2), r.primary.round(2).tolist()
-    (-40.7, [0.8, -6.2])
-    >>> grid = Parameters(subsidy=np.linspace(0, 0.3, 4))
-    >>> consortium_payoffs(grid, m, [200, 100]).leader.round(1).tolist()
-    [-40.7, -10.7, 19.3, 49.3]
-    """
-    n = len(members)
-    s = check_domain("s", s, "nonneg", "dd/yr")
-    e = check_domain("e", e, "share")
-    for label, arr in (("s", s), ("e", e)):
-        if arr.ndim and arr.shape[-1] not in (1, n):
-            raise ValueError(
-                f"{label} must have a last (member) axis of length {n} or 1; got {arr.shape}"
-            )
-    q = members.parameters(p)
-    t = members.column("travel_cost", p)
-    f = q.passive_fraction + (1 - q.passive_fraction) * e
-    moved = q.common_share * q.visits * flow_share(q, s) * f
-    siphon = q.leader_margin - q.slot_value - q.profit_share * q.primary_margin
-    terms = -siphon * moved + (q.price * e + q.subsidy + q.brand_benefit - t) * s
-    primary = (
-        (1 - q.profit_share) * q.primary_margin * moved
-        - (q.price + q.hosting_cost) * s * e
-        + (q.primary_subsidy - q.readiness_cost) * e
-    )
-    extra = q.social_benefit * s * e - (1 + q.funds_cost) * (q.subsidy * s + q.primary_subsidy * e)
-    shape = np.broadcast_shapes(np.shape(terms), np.shape(primary), (n,))
-    total = np.broadcast_to(s, shape).sum(axis=-1)
-    leader = terms.sum(axis=-1) - (p.cost_linear * total + 0.5 * p.cost_quadratic * total * total)
-    primary = np.broadcast_to(primary, shape)
-    joint = leader + primary.sum(axis=-1)
-    welfare = joint + np.broadcast_to(extra, shape).sum(axis=-1)
-    eta = np.asarray(p.integration)
-    return ConsortiumPayoffs(
-        leader=np.asarray(leader),
-        primary=np.asarray(primary),
-        welfare=np.asarray(welfare),
-        leader_objective=np.asarray(leader + eta * primary.sum(axis=-1)),
-        primary_objective=np.asarray(
-            (1 - eta[..., None]) * primary + eta[..., None] * joint[..., None]
-        ),
-    )
