@@ -1,7 +1,12 @@
-"""Every equilibrium of random k×k games: compensation against QuantEcon, pygambit and nashpy.
+"""Every equilibrium of k×k games: compensation against every peer, in one run.
 
-QuantEcon's support enumeration (numba) and nashpy's assume nondegenerate games; pygambit's
-enummixed enumerates extreme equilibria like ours. Each peer's count is compared with ours.
+Peers: QuantEcon's ``vertex_enumeration`` (qhull on both polytopes) and
+``support_enumeration`` (numba), pygambit's ``enummixed`` (exact, complete), nashpy's
+support enumeration. Random normal games (nondegenerate) and integer games with payoffs in
+{0, 1, 2} (degenerate) of each size. Each peer's time is divided by ours (ratio > 1: we are
+faster) and the equilibria it missed are counted against ours, which are checked by regret
+and, up to 7×7, against the exhaustive ``method="bases"`` oracle. Slow peers are run only
+up to the size where one game takes seconds; missing peers are skipped with a note.
 """
 
 import argparse
@@ -10,13 +15,15 @@ import warnings
 
 import numpy as np
 
-from compensation import nash_equilibria
+from compensation.solvers.equilibria import nash_equilibria
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true")
 args = parser.parse_args()
-sizes = [2, 3, 4, 5, 6] if args.quick else [2, 3, 4, 5, 6, 7, 8, 9, 10]
-games_per_size = 3
+sizes = [4, 6, 8] if args.quick else [10, 12, 14, 16]
+games_per_size = 1 if args.quick else 2
+# Largest k each peer is run at (beyond it one game takes minutes).
+limit = {"qe-vertex": 16, "qe-support": 10, "gambit": 10, "nashpy": 6}
 
 
 def timed(fn):
@@ -25,69 +32,98 @@ def timed(fn):
     return out, time.perf_counter() - t0
 
 
-def quantecon_solver():
+def key(x, y):
+    return (tuple(np.round(np.asarray(x, float), 7)), tuple(np.round(np.asarray(y, float), 7)))
+
+
+def quantecon_solvers():
     try:
         import quantecon.game_theory as gt
     except ImportError:
-        return None
+        print("note: quantecon not installed (pip install quantecon): its columns are skipped")
+        return {}
 
-    def solve(A, B):
-        return gt.support_enumeration(gt.NormalFormGame([gt.Player(A), gt.Player(B.T)]))
+    def game(A, B):
+        return gt.NormalFormGame([gt.Player(A), gt.Player(B.T)])
 
-    solve(np.eye(2), np.eye(2))  # compile once, outside the timing
-    return solve
+    out = {
+        "qe-vertex": lambda A, B: gt.vertex_enumeration(game(A, B)),
+        "qe-support": lambda A, B: gt.support_enumeration(game(A, B)),
+    }
+    for solve in out.values():  # compile once, outside the timing
+        solve(np.eye(2), np.eye(2))
+    return out
 
 
 def gambit_solver():
     try:
         import pygambit as gbt
     except ImportError:
-        return None
+        print("note: pygambit not installed (pip install pygambit): its column is skipped")
+        return {}
 
     def solve(A, B):
-        game = gbt.Game.from_arrays(A, B)
-        return gbt.nash.enummixed_solve(game, rational=False).equilibria
+        eqs = gbt.nash.enummixed_solve(gbt.Game.from_arrays(A, B), rational=False).equilibria
+        players = lambda p: p.game.players  # noqa: E731
+        return [
+            (
+                [float(v) for v in p.mixed_strategy(players(p)[0])],
+                [float(v) for v in p.mixed_strategy(players(p)[1])],
+            )
+            for p in eqs
+        ]
 
-    return solve
+    return {"gambit": solve}
 
 
 def nashpy_solver():
     import nashpy
 
-    return lambda A, B: list(nashpy.Game(A, B).support_enumeration())
+    return {"nashpy": lambda A, B: list(nashpy.Game(A, B).support_enumeration())}
 
 
 warnings.simplefilter("ignore", RuntimeWarning)  # nashpy warns on even counts
-peers = {"quantecon": quantecon_solver(), "pygambit": gambit_solver(), "nashpy": nashpy_solver()}
+peers = {**quantecon_solvers(), **gambit_solver(), **nashpy_solver()}
 rng = np.random.default_rng(10)
 print(
-    f"{'k':>3} {'ours ms':>9} {'#eq':>4} "
-    + " ".join(f"{name + ' ms':>14} {'#eq':>4}" for name in peers)
+    f"{'game':>10} {'k':>3} {'ours s':>8} {'#eq':>4} "
+    + " ".join(f"{p + ' s':>13} {'miss':>4}" for p in peers)
 )
-missing = {name: 0 for name in peers}
-by_size: dict[tuple[str, int], float] = {}
-for k in sizes:
-    for _ in range(games_per_size):
-        A = rng.standard_normal((k, k))
-        B = rng.standard_normal((k, k))
-        eq, t = timed(lambda: nash_equilibria(A, B))
-        assert eq.max_regret() < 1e-9
-        by_size["ours", k] = by_size.get(("ours", k), 0.0) + t
-        row = f"{k:>3} {t * 1e3:9.1f} {len(eq):>4} "
-        for name, solve in peers.items():
-            if solve is None or (name == "nashpy" and k > (5 if args.quick else 7)):
-                row += f"{'skipped':>14} {'':>4} "
-                continue
-            theirs, t_peer = timed(lambda solve=solve: solve(A, B))
-            by_size[name, k] = by_size.get((name, k), 0.0) + t_peer
-            missing[name] += max(0, len(eq) - len(theirs))
-            row += f"{t_peer * 1e3:14.1f} {len(theirs):>4} "
-        print(row)
+totals: dict[tuple[str, str, int], float] = {}
+missed: dict[str, int] = {p: 0 for p in peers}
+for kind in ("random", "integer"):
+    for k in sizes:
+        for _ in range(games_per_size):
+            if kind == "random":
+                A, B = rng.standard_normal((k, k)), rng.standard_normal((k, k))
+            else:
+                A, B = (rng.integers(0, 3, (k, k)).astype(float) for _ in range(2))
+            eq, t = timed(lambda: nash_equilibria(A, B))
+            assert eq.max_regret() < 1e-9
+            if k <= 7:
+                oracle = nash_equilibria(A, B, method="bases")
+                assert {key(*e) for e in oracle.equilibria} == {key(*e) for e in eq.equilibria}
+            ours = {key(*e) for e in eq.equilibria}
+            totals["ours", kind, k] = totals.get(("ours", kind, k), 0.0) + t
+            row = f"{kind:>10} {k:>3} {t:8.3f} {len(eq):>4} "
+            for name, solve in peers.items():
+                if k > limit[name]:
+                    row += f"{'-':>13} {'':>4} "
+                    continue
+                theirs, tp = timed(lambda solve=solve: solve(A, B))
+                totals[name, kind, k] = totals.get((name, kind, k), 0.0) + tp
+                miss = len(ours - {key(x, y) for x, y in theirs})
+                missed[name] += miss
+                row += f"{tp:13.3f} {miss:>4} "
+            print(row, flush=True)
+print()
 for name in peers:
-    ran = [k for k in sizes if (name, k) in by_size]
-    if ran:
-        k = max(ran)
-        print(
-            f"{name}: time / ours at k = {k}: {by_size[name, k] / by_size['ours', k]:.2f}; "
-            f"equilibria it missed in all: {missing[name]}"
-        )
+    for kind in ("random", "integer"):
+        ratios = [
+            f"k={k}: {totals[name, kind, k] / totals['ours', kind, k]:.2f}"
+            for k in sizes
+            if (name, kind, k) in totals
+        ]
+        if ratios:
+            print(f"{name} time / ours ({kind}): ratio " + ", ".join(ratios))
+    print(f"{name}: equilibria missed in all (extreme ones we found, it did not): {missed[name]}")

@@ -182,8 +182,17 @@ def test_bad_input():
         nash_equilibria([[1, 2]], [[1], [2]])
     with pytest.raises(ValueError, match="payoff matrix A must be finite"):
         nash_equilibria([[np.nan, 1], [0, 1]], [[1, 1], [0, 1]])
-    with pytest.raises(ValueError, match="bases"):
-        nash_equilibria(np.ones((16, 16)), np.ones((16, 16)))
+    with pytest.raises(ValueError, match="bases.*method='polytope'"):
+        nash_equilibria(np.ones((16, 16)), np.ones((16, 16)), method="bases")
+    with pytest.raises(ValueError, match="21×22.*at most 20 strategies.*lemke_howson"):
+        nash_equilibria(np.ones((21, 22)), np.ones((21, 22)))
+    with pytest.raises(ValueError, match="method must be 'auto', 'polytope' or 'bases'"):
+        nash_equilibria([[1]], [[1]], method="qhull")
+
+
+def test_fully_degenerate_16x16_is_one_component():
+    eq = nash_equilibria(np.ones((16, 16)), np.ones((16, 16)))
+    assert eq.degenerate and len(eq.components) == 1 and len(eq) == 256
 
 
 # ---- solve_2x2 --------------------------------------------------------------------------

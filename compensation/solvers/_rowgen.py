@@ -9,72 +9,33 @@ constraints that bind instead of writing :math:`2^n` rows. Games arrive scaled t
 
 from __future__ import annotations
 
-import math
-from typing import NamedTuple
-
 import numpy as np
 from numpy.typing import NDArray
 
 from ..exceptions import ConvergenceError
-from . import _lp
+from . import _lp, _warm
+from ._coalitions import (
+    ADD_PER_ROUND,
+    DUAL_TOL,
+    Round,
+    Scaled,
+    incidence,
+    members,
+    popcount,
+    scale_of,
+    seed_rows,
+    subset_sums,
+)
 
-
-def subset_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """x(T) for every bitmask T, by doubling: index T has bit i set iff player i is in T."""
-    sums = np.zeros(1)
-    for xi in x:
-        sums = np.concatenate([sums, sums + xi])
-    return sums
-
-
-def popcount(n: int) -> NDArray[np.int64]:
-    pc = np.zeros(1, dtype=np.int64)
-    for _ in range(n):
-        pc = np.concatenate([pc, pc + 1])
-    return pc
-
-
-def _members(t: int, n: int) -> list[int]:
-    return [(t >> i) & 1 for i in range(n)]
-
-
-def scale_of(v: NDArray[np.float64]) -> float:
-    """Power of two with ``max |v| / scale`` in [1, 2) (1 for the zero game).
-
-    Dividing by a power of two is exact, so the scaled game is the same game in other units and
-    solvers with absolute tolerances (HiGHS, CBC: about 1e-7) see numbers of order 1.
-    """
-    top = float(np.abs(v).max())
-    return 1.0 if top == 0 else math.ldexp(1.0, math.frexp(top)[1] - 1)
-
-
-class Scaled(NamedTuple):
-    """A game in units of its largest |v(T)|, and how to solve its LPs."""
-
-    v: NDArray[np.float64]
-    n: int
-    lower: NDArray[np.float64] | None  # imputation bounds x_i >= lower_i, or None
-    method: str
-    tol: float
-    max_rounds: int  # cap on rounds of row generation (nucleolus.MAX_ROUNDS, read per call)
-
-
-class _Round(NamedTuple):
-    eps: float
-    x: NDArray[np.float64]
-    tight: list[tuple[int, float]]  # (coalition, dual) with a positive dual
-    tight_bounds: list[tuple[int, float]]  # (player, dual) of binding x_i >= lower_i
-    rounds: int
-
-
-def _seed_rows(g: Scaled, skip: NDArray[np.bool_], x0: NDArray[np.float64]) -> list[int]:
-    """First coalitions of the LP: singletons, their complements, the largest excesses at x0."""
-    n, full = g.n, (1 << g.n) - 1
-    exc0 = g.v - subset_sums(x0)
-    exc0[skip] = -np.inf
-    seeds = {1 << i for i in range(n)} | {full ^ (1 << i) for i in range(n)}
-    seeds |= {int(t) for t in np.argsort(-exc0, kind="stable")[: 2 * n]}
-    return sorted(t for t in seeds if not skip[t])
+__all__ = [
+    "ADD_PER_ROUND",
+    "Scaled",
+    "popcount",
+    "scale_of",
+    "solve_least_core",
+    "solve_nucleolus",
+    "subset_sums",
+]
 
 
 def _lazy_minmax(
@@ -82,30 +43,31 @@ def _lazy_minmax(
     fixed: list[tuple[int, float]],
     exclude: NDArray[np.bool_],
     x0: NDArray[np.float64],
-) -> _Round:
+    warm: list[int] | None = None,
+) -> Round:
     """Solve min eps s.t. v(T) - x(T) <= eps for T not excluded, x(T) = v(T) - e_T on ``fixed``.
 
     ``g.v`` is scaled to max |v| of order 1, so ``g.tol`` is relative. ``g.lower`` adds
     x_i >= lower_i (imputations) for players whose singleton is not excluded. Coalition rows
-    are added lazily: start from :func:`_seed_rows`, solve, add the most violated coalitions
+    are added lazily: start from :func:`seed_rows`, solve, add the most violated coalitions
     not yet in the LP, repeat.
     """
     n, v = g.n, g.v
     skip = exclude.copy()
     skip[[0, (1 << n) - 1]] = True
-    active = _seed_rows(g, skip, x0)
+    active = seed_rows(g, skip, x0, warm or [])
     in_lp = np.zeros(1 << n, dtype=bool)
     in_lp[active] = True
     bound_players = [] if g.lower is None else [i for i in range(n) if not exclude[1 << i]]
     bound_rows = np.zeros((len(bound_players), n + 1))
     bound_rows[np.arange(len(bound_players)), bound_players] = -1.0
     bound_rhs = np.zeros(0) if g.lower is None else -g.lower[bound_players]
-    eq_rows = np.array([[*_members(t, n), 0] for t, _ in fixed], dtype=float)
+    eq_rows = np.hstack([incidence([t for t, _ in fixed], n), np.zeros((len(fixed), 1))])
     eq_rhs = np.array([v[t] - e for t, e in fixed])
     c = np.zeros(n + 1)
     c[-1] = 1.0
     for rounds in range(1, g.max_rounds + 1):
-        rows = np.array([_members(t, n) for t in active], dtype=float)
+        rows = incidence(active, n)
         res = _lp.solve(
             c,
             A_ub=np.vstack([np.hstack([-rows, -np.ones((len(active), 1))]), bound_rows]),
@@ -129,14 +91,15 @@ def _lazy_minmax(
         if violated.size == 0:
             k = len(active)
             duals = res.ineq_duals
-            return _Round(
+            return Round(
                 eps,
                 x,
-                [(t, float(d)) for t, d in zip(active, duals[:k]) if d > _DUAL_TOL],
-                [(i, float(d)) for i, d in zip(bound_players, duals[k:]) if d > _DUAL_TOL],
+                [(t, float(d)) for t, d in zip(active, duals[:k]) if d > DUAL_TOL],
+                [(i, float(d)) for i, d in zip(bound_players, duals[k:]) if d > DUAL_TOL],
                 rounds,
+                active,
             )
-        worst = violated[np.argsort(-exc[violated], kind="stable")[: 2 * n]]
+        worst = violated[np.argsort(-exc[violated], kind="stable")[: ADD_PER_ROUND * n]]
         in_lp[worst] = True
         active = sorted(active + [int(t) for t in worst])
     worst_excess = float(exc[violated].max() - eps)
@@ -147,13 +110,8 @@ def _lazy_minmax(
     )
 
 
-# Duals of the min-eps LP sum to 1, so this threshold is relative; smaller values are solver
-# noise, not binding rows.
-_DUAL_TOL = 1e-9
-
-
 def _tight_solution(
-    g: Scaled, fixed: list[tuple[int, float]], r: _Round
+    g: Scaled, fixed: list[tuple[int, float]], r: Round
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Solve the binding rows exactly for (x, eps); also say which unknowns they determine.
 
@@ -161,12 +119,12 @@ def _tight_solution(
     linear solve gives it to machine precision instead of the LP's solver tolerance.
     """
     n, v = g.n, g.v
-    rows = [[*_members(t, n), 0] for t, _ in fixed]
+    rows = [[*members(t, n), 0] for t, _ in fixed]
     rhs = [v[t] - e for t, e in fixed]
-    rows += [[*_members(t, n), 1] for t, _ in r.tight]
+    rows += [[*members(t, n), 1] for t, _ in r.tight]
     rhs += [v[t] for t, _ in r.tight]
     if g.lower is not None:
-        rows += [[*_members(1 << i, n), 0] for i, _ in r.tight_bounds]
+        rows += [[*members(1 << i, n), 0] for i, _ in r.tight_bounds]
         rhs += [g.lower[i] for i, _ in r.tight_bounds]
     A, b = np.array(rows, dtype=float), np.array(rhs, dtype=float)
     _, sv, vt = np.linalg.svd(A, full_matrices=True)
@@ -182,6 +140,18 @@ def _tight_solution(
     return z, determined
 
 
+def use_warm(g: Scaled) -> bool:
+    """Warm-started HiGHS for ``"auto"`` from ``WARM_MIN_PLAYERS`` players on, if available.
+
+    Smaller games solve in a few LPs of a few rows, where ``linprog`` is as fast and goes
+    through :func:`compensation.solvers._lp.solve` like the other methods.
+    """
+    return g.method == "auto" and g.n >= WARM_MIN_PLAYERS and _warm.available()
+
+
+WARM_MIN_PLAYERS = 8
+
+
 def solve_least_core(g: Scaled) -> tuple[float, NDArray[np.float64], int]:
     """Least core of the scaled game: (epsilon, x attaining it, rounds of row generation).
 
@@ -189,7 +159,11 @@ def solve_least_core(g: Scaled) -> tuple[float, NDArray[np.float64], int]:
     """
     n = g.n
     fixed = [((1 << n) - 1, 0.0)]
-    r = _lazy_minmax(g, fixed, np.zeros(1 << n, dtype=bool), np.full(n, g.v[-1] / n))
+    exclude, x0 = np.zeros(1 << n, dtype=bool), np.full(n, g.v[-1] / n)
+    if use_warm(g):
+        r = _warm.lazy_round(_warm.WarmModel(g), exclude, x0)
+    else:
+        r = _lazy_minmax(g, fixed, exclude, x0)
     z, determined = _tight_solution(g, fixed, r)
     x = z[:n] if determined[:n].all() else r.x
     # Report the largest excess x really has: then x attains epsilon exactly, whatever the
@@ -207,17 +181,31 @@ def solve_nucleolus(g: Scaled) -> tuple[NDArray[np.float64], int, int]:
     full = (1 << n) - 1
     fixed: list[tuple[int, float]] = [(full, 0.0)]
     basis = np.ones((n, 1)) / np.sqrt(n)  # orthonormal basis of the fixed coalitions' span
-    pc = popcount(n).astype(float)
+    # |T| - ||Q^T 1_T||^2, the squared distance of each coalition from the fixed span, kept
+    # up to date one new basis vector at a time (each costs one subset sum over 2^n).
+    resid = popcount(n).astype(float) - subset_sums(basis[:, 0]) ** 2
     x = np.full(n, v[full] / n)
     lps = 0
+    warm: list[int] = []
+    model = _warm.WarmModel(g) if use_warm(g) else None
     for round_ in range(n):  # the rank of ``fixed`` grows every round, from 1 to n
-        exclude = pc - (_span_projections(basis) ** 2).sum(axis=1) <= 1e-9
+        exclude = resid <= 1e-9
         if exclude[1:].all():
             break
-        r = _lazy_minmax(g, fixed, exclude, x)
+        if model is not None:
+            model.release(exclude)
+            r = _warm.lazy_round(model, exclude, x)
+        else:
+            r = _lazy_minmax(g, fixed, exclude, x, warm)
+        warm = r.active
         lps += r.rounds
         x = r.x
         basis, added = _fix_binding(g, fixed, basis, r)
+        for k in range(basis.shape[1] - added, basis.shape[1]):
+            resid -= subset_sums(basis[:, k]) ** 2
+        if model is not None:
+            for t, e in fixed[len(fixed) - added :]:
+                model.fix(t, e)
         if not added:
             raise ConvergenceError(
                 f"nucleolus: round {round_ + 1} found no new binding coalition with solver "
@@ -226,21 +214,13 @@ def solve_nucleolus(g: Scaled) -> tuple[NDArray[np.float64], int, int]:
     else:
         raise ConvergenceError(f"nucleolus: {n} rounds did not fix all {n} degrees of freedom")
     # Polish: the n independent fixed coalitions determine x; solving them removes LP rounding.
-    vectors = np.array([_members(t, n) for t, _ in fixed], dtype=float)
+    vectors = np.array([members(t, n) for t, _ in fixed], dtype=float)
     rhs = np.array([v[t] - e for t, e in fixed])
     return x + np.linalg.solve(vectors, rhs - vectors @ x), lps, round_
 
 
-def _span_projections(basis: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Q^T 1_T for every coalition T at once: subset sums of the rows of the basis Q."""
-    proj = np.zeros((1, basis.shape[1]))
-    for row in basis:
-        proj = np.concatenate([proj, proj + row])
-    return proj
-
-
 def _fix_binding(
-    g: Scaled, fixed: list[tuple[int, float]], basis: NDArray[np.float64], r: _Round
+    g: Scaled, fixed: list[tuple[int, float]], basis: NDArray[np.float64], r: Round
 ) -> tuple[NDArray[np.float64], int]:
     """Fix the round's binding rows that are independent of those fixed (appends to ``fixed``).
 
@@ -254,7 +234,7 @@ def _fix_binding(
     candidates += [(d, 1 << i, 0.0) for i, d in r.tight_bounds]
     added = 0
     for _, t, e in sorted(candidates, key=lambda c: -c[0]):
-        vec = np.array(_members(t, g.n), dtype=float)
+        vec = np.array(members(t, g.n), dtype=float)
         resid = vec - basis @ (basis.T @ vec)
         norm = float(np.linalg.norm(resid))
         if norm > 1e-9 * float(np.linalg.norm(vec)):

@@ -1,11 +1,14 @@
-r"""Every Nash equilibrium of a bimatrix game, and a vectorised solver for stacks of 2×2 games.
+r"""Every Nash equilibrium of a bimatrix game (2×2 stacks: ``solvers.two_by_two``).
 
 Generic solver: it knows nothing of :class:`~compensation.Parameters` and is tested on textbook
 games. Equilibria are the completely labelled vertex pairs of the best-response polytopes
-(von Stengel 2002), found by enumerating every basis in numpy batches. That finds every
-equilibrium of a nondegenerate game and every *extreme* equilibrium of a degenerate one; the
-equilibrium set of a degenerate game is the union of the products of convex hulls listed in
-``components`` (maximal Nash subsets, Audet et al. 2001).
+(von Stengel 2002). ``method="polytope"`` finds the vertices by qhull on the polar
+(``compensation.solvers.vertex``), at a cost that follows the number of vertices;
+``method="bases"`` solves every basis in numpy batches (the exhaustive oracle of the tests).
+Both find every equilibrium of a nondegenerate game and every *extreme* equilibrium of a
+degenerate one; the equilibrium set of a degenerate game is the union of the products of
+convex hulls listed in ``components`` (maximal Nash subsets, Audet et al. 2001). One
+equilibrium of a large game: ``compensation.solvers.lemke_howson.lemke_howson``.
 """
 
 from __future__ import annotations
@@ -20,15 +23,26 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
+from .two_by_two import TwoByTwoSolution, solve_2x2
+from .vertex import equilibrium_vertices
 
 __all__ = ["Equilibria", "TwoByTwoSolution", "nash_equilibria", "regret", "solve_2x2"]
 
 Profile = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 MAX_BASES = 3_000_000  # about 20 s of numpy on one core; larger games need another algorithm
+AUTO_BASES = 252  # up to here (5×5) solving every basis beats building a convex hull
+MAX_STRATEGIES = 20  # qhull's cost grows with the vertex count, about 10^5 at 16 dimensions
 
 
-def _matrices(game: Any, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def bimatrix(game: Any, B: ArrayLike | None) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Payoff matrices ``(A, B)`` of a ``nashpy.Game`` or arrays, checked (``B`` None: -A).
+
+    Raises ``ValueError`` for matrices that are not 2-D, non-empty, of one shape and finite.
+
+    >>> bimatrix([[1, 2]], None)[1].tolist()
+    [[-1.0, -2.0]]
+    """
     if hasattr(game, "payoff_matrices"):  # a nashpy.Game
         A, B = game.payoff_matrices
     else:
@@ -104,7 +118,9 @@ class Equilibria(Result):
         extreme equilibria.
     degenerate : bool
         True if some mixed strategy has more pure best responses than its support size; then
-        equilibria may form continua, described by ``components``.
+        equilibria may form continua, described by ``components``. The polytope method
+        enumerates only the smaller player's polytope when no payoffs tie and that polytope
+        is nondegenerate; the check then covers its vertices and the equilibria.
     components : list of (ndarray, ndarray)
         Maximal Nash subsets: pairs ``(X, Y)`` of row and column vertex arrays (one strategy a
         row) such that every profile in ``conv(X) × conv(Y)`` is an equilibrium. For a
@@ -233,7 +249,9 @@ def _components(pairs: list[tuple[int, int]]) -> list[tuple[frozenset[int], froz
     return sorted(maximal, key=lambda c: (sorted(c[0]), sorted(c[1])))
 
 
-def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10) -> Equilibria:
+def nash_equilibria(
+    game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10, method: str = "auto"
+) -> Equilibria:
     r"""Every Nash equilibrium of a bimatrix game, verified.
 
     Parameters
@@ -245,6 +263,12 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     tol : float, default 1e-10
         Tolerance for ties and feasibility, relative to each player's payoff range: payoff
         differences smaller than this count as ties (degeneracy).
+    method : {"auto", "polytope", "bases"}
+        ``"polytope"``: vertices of the best-response polytopes by qhull on the polar
+        (:mod:`compensation.solvers.vertex`), cost following the number of vertices;
+        ``"bases"``: every basis solved in numpy batches (the exhaustive oracle, at most
+        ``MAX_BASES`` bases); ``"auto"``: ``"bases"`` for games of at most ``AUTO_BASES``
+        bases or a single strategy, ``"polytope"`` otherwise. Both give the same equilibria.
 
     Returns
     -------
@@ -257,7 +281,9 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     ------
     ValueError
         If the matrices are not 2-D of one shape, not finite, the game is too large to
-        enumerate (more than ``MAX_BASES`` bases), or ``tol`` is outside (0, 1e-3].
+        enumerate (both players with more than ``MAX_STRATEGIES`` strategies, or more than
+        ``MAX_BASES`` bases for ``"bases"``), ``tol`` is outside (0, 1e-3] or ``method`` is
+        unknown.
     RuntimeError
         If the internal check fails (no equilibrium found, or one with a positive regret):
         a bug to report, never a property of the input.
@@ -295,19 +321,14 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     >>> eq.degenerate, len(eq.components), len(eq.equilibria)
     (True, 1, 2)
     """
-    A, B = _matrices(game, B)
+    A, B = bimatrix(game, B)
     tol = _check_tol(tol)
-    m, n = A.shape
-    if math.comb(m + n, m) > MAX_BASES:
-        raise ValueError(
-            f"game of shape {m}×{n} has {math.comb(m + n, m):,} bases, more than "
-            f"{MAX_BASES:,} that exact enumeration handles"
-        )
+    method = _check_method(method, A.shape)
     # Positive copies scaled per player (equilibria are invariant to positive affine maps of
     # each player's payoffs), so tol is relative to that player's payoff range.
     Ap, Bp = _normalise(A), _normalise(B)
     for attempt in range(3):
-        result = _enumerate(A, B, Ap, Bp, tol * 100**attempt)
+        result = _enumerate(A, B, Ap, Bp, tol * 100**attempt, method=method)
         if result.equilibria:
             break
     else:  # pragma: no cover - Nash's theorem: a failure here is a bug, not bad input
@@ -318,6 +339,29 @@ def nash_equilibria(game: Any, B: ArrayLike | None = None, *, tol: float = 1e-10
     if worst > max(1e3 * result.tol, 1e-9):  # pragma: no cover - a bug, not bad input
         raise RuntimeError(f"internal check failed: an equilibrium has regret {worst:g}")
     return result
+
+
+def _check_method(method: str, shape: tuple[int, ...]) -> str:
+    if method not in ("auto", "polytope", "bases"):
+        raise ValueError(f"method must be 'auto', 'polytope' or 'bases'; got {method!r}")
+    m, n = shape
+    bases = math.comb(m + n, m)
+    if method == "auto":
+        method = "bases" if bases <= AUTO_BASES or min(m, n) < 2 else "polytope"
+    if method == "polytope" and min(m, n) > MAX_STRATEGIES:
+        raise ValueError(
+            f"game of shape {m}×{n}: enumerating every equilibrium needs one player with at "
+            f"most {MAX_STRATEGIES} strategies (the best-response polytope lives in that "
+            "dimension); for one equilibrium use lemke_howson"
+        )
+    if method == "polytope" and min(m, n) < 2:
+        method = "bases"  # qhull needs 2 dimensions; one strategy has few bases anyway
+    if method == "bases" and bases > MAX_BASES:
+        raise ValueError(
+            f"game of shape {m}×{n} has {bases:,} bases, more than {MAX_BASES:,} that "
+            "method='bases' handles; use method='polytope'"
+        )
+    return method
 
 
 def _check_tol(tol: float) -> float:
@@ -345,7 +389,12 @@ def _enumerate(
     Ap: NDArray[np.float64],
     Bp: NDArray[np.float64],
     tol: float,
+    *,
+    method: str,
 ) -> Equilibria:
+    if method == "polytope":
+        X, Y, ii, jj, degenerate = equilibrium_vertices(Ap, Bp, tol)
+        return _assemble(A, B, X, Y, ii=ii, jj=jj, degenerate=degenerate, tol=tol)
     m, n = A.shape
     # labels of X: i<m row unused, m+j column j best reply; of Y: j<n column unused, n+i row
     # i best reply. numpy's batched solves release the GIL, so the two polytopes of a large
@@ -363,10 +412,30 @@ def _enumerate(
     # missing from both with one matrix product (exact in floating point for any width).
     missing = (~lab_x).astype(np.float64) @ (~lab_y).astype(np.float64).T
     ii, jj = np.nonzero(missing == 0)
+    return _assemble(A, B, X, Y, ii=ii, jj=jj, degenerate=degenerate, tol=tol)
+
+
+def _assemble(
+    A: NDArray[np.float64],
+    B: NDArray[np.float64],
+    X: NDArray[np.float64],
+    Y: NDArray[np.float64],
+    *,
+    ii: NDArray[np.intp],
+    jj: NDArray[np.intp],
+    degenerate: bool,
+    tol: float,
+) -> Equilibria:
+    """Normalise the completely labelled pairs, sort them and group maximal Nash subsets."""
     xs = X / X.sum(axis=1, keepdims=True) if len(X) else X
     ys = Y / Y.sum(axis=1, keepdims=True) if len(Y) else Y
     # Rounded keys: 0.33333333333333337 and 0.3333333333333333 are one probability.
     kx, ky = np.round(xs, 9) + 0.0, np.round(ys, 9) + 0.0
+    # Vertices in descending lexicographic order, whatever order the method found them in,
+    # so that components list their vertices the same way for every method.
+    px, py = np.lexsort(-kx.T[::-1]), np.lexsort(-ky.T[::-1])
+    xs, ys, kx, ky = xs[px], ys[py], kx[px], ky[py]
+    ii, jj = np.argsort(px)[ii], np.argsort(py)[jj]
     order = sorted(range(len(ii)), key=lambda k: (tuple(-kx[ii[k]]), tuple(-ky[jj[k]])))
     equilibria = [(xs[ii[k]], ys[jj[k]]) for k in order]
     comps = [
@@ -374,91 +443,3 @@ def _enumerate(
         for cx, cy in _components([(int(ii[k]), int(jj[k])) for k in order])
     ]
     return Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
-
-
-@dataclass(frozen=True)
-class TwoByTwoSolution(Result):
-    """Equilibria of a stack of 2×2 games, element by element.
-
-    Attributes
-    ----------
-    pure : ndarray of bool, shape (..., 2, 2)
-        ``pure[..., i, j]`` is True when (row i, column j) is a pure equilibrium.
-    mixed : ndarray, shape (..., 2)
-        Probabilities ``(x, y)`` of the first row and first column in the completely mixed
-        equilibrium; NaN where there is none.
-    degenerate : ndarray of bool, shape (...)
-        True where a pure strategy has two best responses (a zero payoff difference); there the
-        equilibria may form a continuum: use :func:`nash_equilibria` on that game.
-    """
-
-    pure: NDArray[np.bool_]
-    mixed: NDArray[np.float64]
-    degenerate: NDArray[np.bool_]
-
-    @property
-    def count(self) -> NDArray[np.int64]:
-        """Number of isolated equilibria found per game (pure plus completely mixed)."""
-        return self.pure.sum(axis=(-2, -1)) + ~np.isnan(self.mixed[..., 0])
-
-
-def solve_2x2(A: ArrayLike, B: ArrayLike, *, tol: float = 0.0) -> TwoByTwoSolution:
-    r"""Equilibria of many 2×2 games at once, with no Python loop over games.
-
-    Parameters
-    ----------
-    A, B : array_like, shape (..., 2, 2)
-        Row and column payoffs; leading axes broadcast.
-    tol : float, default 0
-        Payoff differences with absolute value ≤ ``tol`` count as ties.
-
-    Returns
-    -------
-    TwoByTwoSolution
-        ``.pure``, ``.mixed``, ``.degenerate``, shaped like the broadcast leading axes.
-
-    Raises
-    ------
-    ValueError
-        If ``A`` or ``B`` does not end in a 2×2 matrix, is not finite, or the leading axes do
-        not broadcast.
-
-    Notes
-    -----
-    With row advantages :math:`a_j = A_{0j} - A_{1j}` and column advantages
-    :math:`b_i = B_{i0} - B_{i1}`, the completely mixed equilibrium is
-
-    .. math:: y = \frac{-a_1}{a_0 - a_1}, \qquad x = \frac{-b_1}{b_0 - b_1},
-
-    when both lie strictly inside (0, 1). The game is degenerate when some :math:`a_j` or
-    :math:`b_i` is zero.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from compensation import solve_2x2
-    >>> pd = np.array([[3, 0], [5, 1]]), np.array([[3, 5], [0, 1]])
-    >>> mp = np.array([[1, -1], [-1, 1]]), np.array([[-1, 1], [1, -1]])
-    >>> sol = solve_2x2(np.stack([pd[0], mp[0]]), np.stack([pd[1], mp[1]]))
-    >>> sol.pure[0].astype(int).tolist(), sol.mixed[1].tolist(), sol.count.tolist()
-    ([[0, 0], [0, 1]], [0.5, 0.5], [1, 1])
-    """
-    A = np.asarray(A, dtype=np.float64)
-    B = np.asarray(B, dtype=np.float64)
-    if A.shape[-2:] != (2, 2) or B.shape[-2:] != (2, 2):
-        raise ValueError(f"A and B must have shape (..., 2, 2); got {A.shape} and {B.shape}")
-    if not (np.isfinite(A).all() and np.isfinite(B).all()):
-        raise ValueError("payoff matrices A and B must be finite; got NaN or inf")
-    a = A[..., 0, :] - A[..., 1, :]  # row's gain from row 0, per column
-    b = B[..., :, 0] - B[..., :, 1]  # column's gain from column 0, per row
-    a, b = np.broadcast_arrays(a, b)
-    row_best = np.stack([a >= -tol, a <= tol], axis=-2)  # [i, j]: row i best vs column j
-    col_best = np.stack([b >= -tol, b <= tol], axis=-1)  # [i, j]: column j best vs row i
-    pure = row_best & col_best
-    degenerate = (np.abs(a) <= tol).any(axis=-1) | (np.abs(b) <= tol).any(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        y = a[..., 1] / (a[..., 1] - a[..., 0])
-        x = b[..., 1] / (b[..., 1] - b[..., 0])
-    interior = (x > 0) & (x < 1) & (y > 0) & (y < 1) & ~degenerate
-    mixed = np.where(interior[..., None], np.stack([x, y], axis=-1), np.nan)
-    return TwoByTwoSolution(pure, mixed, degenerate)
