@@ -106,6 +106,7 @@ from .solvers.cooperative import (
 )
 from .solvers.equilibria import Equilibria, TwoByTwoSolution, nash_equilibria, regret, solve_2x2
 from .solvers.function_game import FunctionGame
+from .solvers.lemke_howson import LemkeHowson, lemke_howson
 from .solvers.owen import BanzhafValue, OwenValue, banzhaf_value, owen_value
 from .solvers.replicator import (
     RestPoint,
@@ -170,6 +171,8 @@ __all__ = [
     "least_core",
     "nash_bargaining",
     "nash_equilibria",
+    "LemkeHowson",
+    "lemke_howson",
     "nucleolus",
     "proportional",
     "regret",
