@@ -17,12 +17,13 @@ EXTRAS = {
 }
 
 
-def require(module: str) -> ModuleType:
+def require(module: str, purpose: str = "this") -> ModuleType:
+    """Import ``module`` or raise ``ImportError`` naming the extra that installs it."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
         top = module.split(".")[0]
         extra = EXTRAS.get(top, top)
         raise ImportError(
-            f"{top} is needed for this; install it with: pip install 'compensation[{extra}]'"
+            f"{top} is needed for {purpose}; install it with: pip install 'compensation[{extra}]'"
         ) from exc

@@ -7,6 +7,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
+from compensation import _optional
 from compensation.analysis import files
 from compensation.analysis.files import estimate_bytes
 from compensation.analysis.stream import stream_sweep
@@ -131,10 +132,10 @@ def test_bad_options_are_named(tmp_path):
 
 
 def test_parquet_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
-    def missing(module):
+    def missing(module):  # the extra is not installed
         raise ImportError(module)
 
-    monkeypatch.setattr(files, "require", missing)
+    monkeypatch.setattr(_optional.importlib, "import_module", missing)
     with pytest.raises(ImportError, match=r"compensation\[parquet\]"):
         stream_sweep(threshold_subsidy, GRID, tmp_path / "g.parquet", format="parquet")
     assert list(tmp_path.iterdir()) == []

@@ -53,13 +53,7 @@ def parquet_module(module: str = "pyarrow.parquet") -> Any:
     ImportError
         Without pyarrow, with ``pip install 'compensation[parquet]'``.
     """
-    try:
-        return require(module)
-    except ImportError as exc:
-        raise ImportError(
-            "pyarrow is needed for Parquet files; install it with: pip install "
-            "'compensation[parquet]' (or write CSV)"
-        ) from exc
+    return require(module, "Parquet files (or write CSV)")
 
 
 def estimate_bytes(rows: int, columns: int, fmt: str = "csv") -> int:

@@ -45,13 +45,7 @@ def salib(module: str) -> Any:
     ImportError
         Without SALib, with ``pip install 'compensation[sensitivity]'``.
     """
-    try:
-        return require(module)
-    except ImportError as exc:
-        raise ImportError(
-            "SALib is needed for global sensitivity; install it with: pip install "
-            "'compensation[sensitivity]'"
-        ) from exc
+    return require(module, "global sensitivity")
 
 
 def problem_of(
