@@ -7,11 +7,13 @@ doctor-days (internal prices cancel, subsidies do not). Values are evaluated for
 of coalitions per call: each member's term is replaced by its upper concave hull on a grid,
 the hull edges of all members are sorted by slope once, and every coalition's allocation is
 the greedy fill of its own edges against the marginal cost :math:`C'(S)` and the capacity.
+For permutation sampling, :meth:`ConsortiumValue.prefix` gives all prefixes of an ordering
+by walking the cutoff of that fill as players join, :math:`O(N + E)` per ordering.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +29,8 @@ from ._member_hull import grid_points, upper_hull
 __all__ = ["ConsortiumValue", "consortium_game"]
 
 Array = NDArray[np.float64]
+WINDOW = 16  # edges tested at once below the cutoff when a player joins
+CHAIN_CELLS = 1 << 23  # floats per prefix call: orderings × (edges + a few per player)
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +54,9 @@ class ConsortiumValue:
     c1: float
     c2: float
     points: Array  # (N, G): each member's grid
+    exact: NDArray[np.bool_] = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # exact[j]: member j's term is concave and linear between its grid points, so the greedy
+    # fill is optimal for it and the part-way edge needs no second look
 
     def term(self, s: Array) -> Array:
         r""":math:`\tilde h_j(s_j)`: at most 0 or the readiness balance at 0, else :math:`h_j`."""
@@ -122,6 +129,60 @@ class ConsortiumValue:
         r""":math:`\tilde h_{j_r}(s_r)` for a member index and an amount per row."""
         return self._member_term_grid(j, s[:, None])[:, 0]
 
+    def prefix(self, orderings: ArrayLike) -> Array:
+        r"""Values of every prefix of each ordering, shape ``(k, N + 2)`` (万元/yr).
+
+        The same values as calling on the ``N + 2`` nested coalitions, in :math:`O(N + E)` per
+        ordering (``E`` hull edges) instead of :math:`O(N E)`: players join one at a time, and
+        the edge where the greedy fill stops only moves towards steeper edges as they do (more
+        supply at every slope), so one pointer per ordering walks the edges once.
+        """
+        perms = np.asarray(orderings, dtype=np.intp)
+        n1 = perms.shape[1]
+        step = max(1, CHAIN_CELLS // (self.slope.size + 8 * (n1 + 1)))
+        if perms.shape[0] > step:  # bounded memory: an edge row per ordering
+            parts = [self.prefix(perms[i : i + step]) for i in range(0, perms.shape[0], step)]
+            return np.concatenate(parts, axis=0)
+        state = _chain(self, perms)
+        rank = np.empty_like(perms)
+        np.put_along_axis(rank, perms, np.arange(n1), axis=1)
+        size = np.arange(n1 + 1)
+        lead = rank[:, :1] < size  # (k, n1 + 1): the leader is in the prefix
+        values = self._chain_values(state, rank, size)
+        return np.where(lead, values, 0.0)
+
+    def _chain_values(self, state: tuple[Any, ...], rank: Any, size: Any) -> Array:
+        cut, taken, worth, zero = state  # cutoff edge, amount and hull value before it, zero terms
+        e = self.slope.size
+        safe = np.minimum(cut, max(e - 1, 0))
+        if e:
+            owner = self.owner[safe]
+            has = (cut < e) & (np.take_along_axis(rank, owner + 1, axis=1) < size)
+            reach = np.minimum((self.slope[safe] - self.c1) / self.c2, self.capacity)
+            x = np.where(has, np.clip(reach - taken, 0.0, self.width[safe]), 0.0)
+        else:
+            owner, has, x = np.zeros_like(cut), np.zeros(cut.shape, bool), np.zeros(cut.shape)
+        total = taken + x
+        base = zero + worth + (x * self.slope[safe] if e else 0.0)
+        best = base - self._cost(total)
+        partial = has & (x > 0) & (x < (self.width[safe] if e else 0.0))
+        exact = self.exact if self.exact.size else np.zeros(len(self.members), bool)
+        r, c = np.nonzero(partial & ~exact[owner])
+        if r.size:
+            j = owner[r, c]
+            own = _own_before(self)[safe[r, c]]
+            s_j = own + x[r, c]
+            # the hull's value on the part-way edge, replaced by the member's true term
+            true = base[r, c] - x[r, c] * self.slope[safe[r, c]] - self._member_term(j, own)
+            true += self._member_term(j, s_j)
+            rest = total[r, c] - s_j
+            cand = self._candidates(j, rest)
+            gain = self._member_term_grid(j, cand) - self._cost(rest[:, None] + cand)
+            gain = np.where(rest[:, None] + cand <= self.capacity * (1 + 1e-12), gain, -np.inf)
+            alt = true - self._member_term(j, s_j) + gain.max(axis=1)
+            best[r, c] = np.maximum(true - self._cost(total[r, c]), alt)
+        return best
+
     def bound(self, coalitions: ArrayLike) -> Array:
         r"""Upper bound from the concave hulls: :math:`\ge v(T)`, equal for concave terms."""
         t = np.asarray(coalitions, dtype=bool)
@@ -157,7 +218,8 @@ def consortium_game(
     -------
     FunctionGame
         ``n = N + 1`` players named ``"leader"`` and the members' names; its ``function``
-        is a :class:`ConsortiumValue` (``.bound(t)`` certifies values).
+        is a :class:`ConsortiumValue` (``.bound(t)`` certifies values), its ``prefix`` the
+        same values along orderings (:meth:`ConsortiumValue.prefix`, for sampling).
 
     Raises
     ------
@@ -220,7 +282,8 @@ def consortium_game(
                             np.zeros(0), np.zeros(0, dtype=np.intp), float(p.cost_linear),
                             float(p.cost_quadratic), np.zeros((len(members), 0)))  # fmt: skip
     probe = grid_points(ub, kink, 9)
-    curved = bool(np.any(form.curvature(q, probe.T).T != 0)) if ub.size else False
+    bent = np.any(form.curvature(q, probe.T).T != 0, axis=-1) if ub.size else np.zeros(0, bool)
+    curved = bool(np.any(bent))
     points = grid_points(ub, kink, grid if curved else 4)
     vals = value.term(points.T).T
     _, slopes, width, _ = upper_hull(points, vals)
@@ -228,8 +291,88 @@ def consortium_game(
     owner = np.broadcast_to(np.arange(len(members))[:, None], slopes.shape)[keep]
     order = np.argsort(-slopes[keep], kind="stable")
     value = _with_edges(value, slopes[keep][order], width[keep][order], owner[order], points)
+    value = replace(value, exact=_concave(value, np.broadcast_to(bent, ub.shape)))
     names = ("leader", *(str(x) for x in members.name))
-    return FunctionGame(len(members) + 1, value, names)
+    return FunctionGame(len(members) + 1, value, names, prefix=value.prefix)
+
+
+def _concave(value: ConsortiumValue, bent: Any) -> NDArray[np.bool_]:
+    """Members whose term is linear between grid points, concave, and continuous at 0."""
+    g = value.points
+    h = value.term(g.T).T
+    dg = np.diff(g, axis=1)
+    chord = np.diff(h, axis=1) / np.where(dg > 0, dg, 1.0)
+    chord = np.where(dg > 0, chord, np.inf)  # repeated points: no constraint
+    scale = 1e-9 * (1.0 + np.abs(chord[np.isfinite(chord)]).max(initial=0.0))
+    steepest = np.minimum.accumulate(chord, axis=1)[:, :-1]  # least slope of earlier cells
+    falling = np.all(chord[:, 1:] <= steepest + scale, axis=1)
+    return ~np.asarray(bent, dtype=bool) & falling & (value.const >= 0)
+
+
+def _own_before(value: ConsortiumValue) -> Array:
+    """Per edge, the width of its owner's steeper edges (the owner's amount where it starts)."""
+    order = np.argsort(value.owner, kind="stable")  # by owner, then by slope
+    w = value.width[order]
+    run = np.cumsum(w) - w
+    first = np.searchsorted(value.owner[order], value.owner[order])
+    out = np.empty_like(value.width)
+    out[order] = run - run[first]
+    return out
+
+
+def _chain(value: ConsortiumValue, perms: NDArray[np.intp]) -> tuple[Array, ...]:
+    """Walk each ordering's players in; after each, the greedy fill's cutoff edge.
+
+    Returns, shape ``(k, n + 1)`` per prefix: the cutoff edge index (``E`` for none), the
+    amount and the hull value of the fully taken edges before it, and the members' zero terms.
+    """
+    k, n1 = perms.shape
+    e = value.slope.size
+    reach = np.minimum((value.slope - value.c1) / value.c2, value.capacity)
+    counts = np.bincount(value.owner, minlength=n1 - 1)
+    edges = np.full((n1, max(1, int(counts.max(initial=0)))), e, dtype=np.intp)
+    order = np.argsort(value.owner, kind="stable")
+    slot = np.arange(e) - np.repeat(np.cumsum(counts) - counts, counts)
+    edges[value.owner[order] + 1, slot] = order
+    width = np.r_[value.width, 0.0]
+    worth = np.r_[value.width * value.slope, 0.0]
+    zero = np.r_[0.0, np.maximum(value.const, 0.0)]
+    rows = np.arange(k)
+    flat = rows[:, None] * (e + 1)  # row offsets into the flattened in-edge widths
+    held = np.zeros(k * (e + 1))  # width of each edge a prefix holds, 0 if not
+    cut = np.full(k, e, dtype=np.intp)
+    a, b, z = np.zeros(k), np.zeros(k), np.zeros(k)
+    out = [np.zeros((n1 + 1, k)) for _ in range(4)]  # by step: contiguous writes
+    out[0][0] = e
+    back = np.arange(1, WINDOW + 1)
+    for step in range(n1):
+        p = perms[:, step]
+        idx = edges[p]
+        held[flat + idx] = width[idx]
+        early = idx < cut[:, None]
+        a += (width[idx] * early).sum(axis=1)
+        b += (worth[idx] * early).sum(axis=1)
+        z += zero[p]
+        act = rows[(cut > 0) & (a >= reach[cut - 1])] if e else rows[:0]
+        while act.size:
+            # Look WINDOW edges below each cutoff at once: the fill stops before edge i when
+            # the in-edges up to i reach its bound, a test that holds on a run below the cutoff.
+            idx = cut[act, None] - back
+            ok = idx >= 0
+            idx = np.maximum(idx, 0)
+            w = np.where(ok, held[flat[act] + idx], 0.0)
+            dw = np.cumsum(w, axis=1)
+            db = np.cumsum(w * value.slope[idx], axis=1)
+            # in-edges up to edge idx: a less those between it and the cutoff
+            m = (ok & (a[act, None] - dw + w >= reach[idx])).sum(axis=1)
+            last = np.maximum(m - 1, 0)[:, None]
+            cut[act] -= m
+            a[act] -= np.where(m > 0, np.take_along_axis(dw, last, 1)[:, 0], 0.0)
+            b[act] -= np.where(m > 0, np.take_along_axis(db, last, 1)[:, 0], 0.0)
+            act = act[m == WINDOW]
+        for arr, val in zip(out, (cut, a, b, z)):
+            arr[step + 1] = val
+    return out[0].T.astype(np.intp), out[1].T, out[2].T, out[3].T
 
 
 def _with_edges(

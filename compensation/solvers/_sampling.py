@@ -1,10 +1,11 @@
 r"""Sampling kernels shared by the Shapley, Owen and Banzhaf estimators (MODEL.md §11).
 
 Orderings come in *blocks*, the independent unit of the standard error: a random ordering,
-with its :math:`n` cyclic rotations when stratified (each player then stands once in every
-position), and each ordering with its reverse when antithetic (a player late in one is early
-in the other, which cancels most of the variance of "is the leader already in?"). All
-prefixes of a batch of orderings are evaluated in one call of the game.
+or when stratified :math:`n` orderings forming a randomised Latin square (each player then
+stands once in every position, and the prefixes of a player across the block are not nested),
+and each ordering with its reverse when antithetic (a player late in one is early in the
+other, which cancels most of the variance of "is the leader already in?"). All prefixes of a
+batch of orderings are evaluated in one call of the game.
 """
 
 from __future__ import annotations
@@ -64,10 +65,21 @@ class Design:
 
     def draw(self, gen: np.random.Generator, blocks: int) -> NDArray[np.intp]:
         """Orderings of ``blocks`` blocks, shape ``(blocks * size, n)``, block after block."""
-        base = np.argsort(gen.random((blocks, self.n)), axis=1)
+        n = self.n
+        base = np.argsort(gen.random((blocks, n)), axis=1)
         if self.stratified:
-            shift = (np.arange(self.n)[:, None] + np.arange(self.n)[None, :]) % self.n
-            base = base[:, shift].reshape(-1, self.n)  # row r of a block: rotation by r
+            # A Latin square: in ordering r player i stands at sigma((a_i + r) mod n), so each
+            # player takes every position once per block. Plain rotations (sigma = identity)
+            # would give a player nested prefixes across the block, whose values move together
+            # and inflate the block's variance (50-fold for a leader's contribution); the
+            # random relabelling of positions sigma breaks the nesting, and each ordering is
+            # still uniform (a uniform sigma composed with a fixed map).
+            # With a = inverse of `label` and sigma = inverse of `base` (both uniform), position
+            # q of ordering r holds player label[(base[q] - r) mod n].
+            label = np.argsort(gen.random((blocks, n)), axis=1)
+            at = (base[:, None, :] - np.arange(n)[None, :, None]) % n  # (blocks, r, q)
+            base = np.take_along_axis(label[:, None, :], at.reshape(blocks, 1, -1), axis=2)
+            base = base.reshape(-1, n)
         if self.antithetic:
             per = base.shape[0] // blocks
             base = np.concatenate(
@@ -177,6 +189,14 @@ def estimate(
     met = target is None
     while est.blocks < blocks:
         b = min(per_call, blocks - est.blocks)
+        if target is not None:
+            # Calls sized by the blocks the target still needs (the error falls as 1/sqrt),
+            # so a large call does not overshoot it; a small first call gives the estimate.
+            need = 2 * MIN_BLOCKS
+            if est.blocks >= 2:
+                ratio = float(est.error.max()) / target
+                need = math.ceil(1.1 * est.blocks * max(ratio**2 - 1.0, 0.0)) + 1
+            b = min(b, max(need, 1))
         est.add(draw(b))
         trusted = est.blocks >= min(MIN_BLOCKS, blocks)
         if target is not None and trusted and float(est.error.max()) <= target:
@@ -185,6 +205,11 @@ def estimate(
     return est, met
 
 
-def batch_blocks(n: int, size: int) -> int:
-    """Blocks per call so that one call evaluates about ``CELLS`` prefix cells."""
-    return max(1, math.ceil(CELLS / max(1, size * (n + 1) * n)))
+def batch_blocks(n: int, size: int, chain: bool = False) -> int:
+    """Blocks per call so that one call evaluates about ``CELLS`` prefix cells.
+
+    With ``chain`` the game evaluates prefixes by running sums (``n`` cells per ordering, not
+    the ``(n + 1) n`` of a prefix matrix).
+    """
+    cells = size * n * (1 if chain else n + 1)
+    return max(1, math.ceil(CELLS / max(1, cells)))
