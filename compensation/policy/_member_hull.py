@@ -58,7 +58,12 @@ class Part:
         return -self.kappa * self.form.curvature(self.q, s)
 
     def take(self, rows: Index) -> Part:
-        arrays = {f: getattr(self.q, f)[rows] for f in SHARED if np.ndim(getattr(self.q, f))}
+        # The hot path of the allocation's rounding: a plain loop, no np.ndim per field.
+        arrays = {}
+        for f in SHARED:
+            v = getattr(self.q, f)
+            if isinstance(v, np.ndarray) and v.ndim:
+                arrays[f] = v[rows]
         return Part(
             unchecked(self.q, **arrays), self.beta[rows], self.kappa[rows], self.const[rows],
             self.ub[rows], self.kink[rows], self.form, self.curved,

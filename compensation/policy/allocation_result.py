@@ -72,12 +72,24 @@ class SinkingAllocation(Result):
     leader_capacity: float
 
 
-def certify(p: Parameters, members: Members, prep: Prepared, *, active: Any, cap: float):
-    """Allocation for a participation profile, with the dual bound of its multiplier."""
+def certify(
+    p: Parameters,
+    members: Members,
+    prep: Prepared,
+    *,
+    active: Any,
+    cap: float,
+    solved: tuple[Array, float] | None = None,
+):
+    """Allocation for a participation profile, with the dual bound of its multiplier.
+
+    ``solved`` is the allocation and multiplier of :func:`allocate_rows` for this profile
+    when the caller has them already (the certificate is computed from them either way).
+    """
     n, c1, c2 = len(members), prep.c1, prep.c2
     # Rows n.. hold the passive variants when ``prep`` has both (participation_equilibrium).
     rows = np.where(active, np.arange(n), np.arange(n) + len(prep.part.ub) - n)
-    s, mu = allocate_rows(prep, rows, cap)
+    s, mu = allocate_rows(prep, rows, cap) if solved is None else solved
     sub = prep.sub(rows)
     best = respond(sub.part, mu, 0.0, grid=sub.grid, vals=sub.vals)[1]
     own = sub.part.value(s[:, None])[:, 0] - mu * s

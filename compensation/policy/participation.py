@@ -16,13 +16,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
 from .._validation import check_tol
-from ..model.flow import form_of
 from ..model.members import Members
 from ..model.parameters import Parameters
-from ..model.payoffs import savings_per_visit
-from ._deviation import Deviations
-from ._dual import GRID, Prepared, allocate_rows, prepare
+from ._dual import GRID, prepare
 from ._member_hull import Array
+from ._member_scores import MemberScores
+from ._switches import SwitchPath
 from .allocation_result import SinkingAllocation, certify, check_capacity
 
 __all__ = ["ParticipationEquilibrium", "deviation_gains", "participation_equilibrium"]
@@ -108,6 +107,15 @@ def participation_equilibrium(
 
     :math:`e^{(j)}` being :math:`e` with j switched. A profile met twice is a cycle.
 
+    Each switch is evaluated as the full re-allocation would, only faster: a member that
+    sinks nothing and whose best average return from zero is below the multiplier
+    :math:`\mu` in both variants cannot move the allocation (it keeps its duality gap), so
+    the allocation is reused and all such switches are scored in one vector operation; a
+    switch whose gain is bounded above by ``tol`` over every possible re-allocation
+    (:math:`\eta = 0`) is solved only in the final pass; the leader's problem is solved once
+    per profile, up to such idle members. With N = 300 and curved flows this takes tenths of
+    a second instead of the 15–18 s of a re-allocation at every switch.
+
     Examples
     --------
     >>> from compensation import Parameters
@@ -131,7 +139,7 @@ def participation_equilibrium(
     idx = np.arange(n)
     prep = prepare(p, members, np.concatenate([idx, idx]), np.repeat([1.0, 0.0], n), GRID)
 
-    path = _Path(p, members, prep, cap)
+    path = SwitchPath(prep, cap, _scorer(p, members), integration=float(p.integration))
     e, gain, history = np.ones(n, dtype=bool), np.full(n, np.nan), [np.ones(n, dtype=bool)]
     seen = {e.tobytes(): 0}  # profile -> its place in the history, to spot a cycle at once
     obj, cycle, sweep = path.settle(e), None, 0
@@ -139,7 +147,7 @@ def participation_equilibrium(
         sweep += 1
         switched = False
         for j in range(n):
-            gain[j] = path.deviate(j) - obj[j]
+            gain[j] = path.gain(j, obj[j], tol)
             if gain[j] > tol * (1 + abs(obj[j])):
                 e = e.copy()
                 e[j] = not e[j]
@@ -150,9 +158,11 @@ def participation_equilibrium(
                 if first < len(history) - 1:
                     cycle = tuple(history[first:])
                     break
-        if not switched:
+        if not switched:  # the gains a bound decided (NaN), now at the final profile
             cycle = ()
-    alloc = certify(p, members, prep, active=e, cap=cap)
+            for k in np.nonzero(np.isnan(gain))[0].tolist():
+                gain[k] = path.deviate(k) - obj[k]
+    alloc = certify(p, members, prep, active=e, cap=cap, solved=path.solution(e))
     if cycle == ():
         message = f"pure Nash equilibrium: {int(e.sum())} of {n} members active"
     elif cycle is None:
@@ -208,7 +218,7 @@ def deviation_gains(
     e = e.astype(bool)
     idx = np.arange(n)
     prep = prepare(p, members, np.concatenate([idx, idx]), np.repeat([1.0, 0.0], n), GRID)
-    path = _Path(p, members, prep, cap)
+    path = SwitchPath(prep, cap, _scorer(p, members), integration=float(p.integration))
     base = path.settle(e)
     gain = np.array([path.deviate(j) for j in range(n)]) - base
     return gain
@@ -219,115 +229,8 @@ def _scorer(p: Parameters, members: Members) -> Callable[[Any, Array], Array]:
 
     The coefficients of MODEL.md §10's payoffs are computed once for both choices of every
     member; each call then costs a flow evaluation and a few vector operations (the result
-    equals :func:`consortium_payoffs`' ``primary_objective``; a test checks it).
+    equals :func:`consortium_payoffs`' ``primary_objective``; a test checks it). The
+    returned callable also has ``flips(e, s)``: every member's objective had it alone
+    switched, at the same allocation.
     """
-    q = members.parameters(p)
-    t = members.column("travel_cost", p)
-    visits = q.common_share * q.visits
-    siphon = q.leader_margin - q.slot_value - q.profit_share * q.primary_margin
-    saving = savings_per_visit(q)
-    c1, c2, eta = float(p.cost_linear), float(p.cost_quadratic), float(p.integration)
-    share = form_of(p).share
-
-    def score(e: Any, s: Array) -> Array:
-        e = np.asarray(e, dtype=float)
-        moved = visits * share(q, s) * (q.passive_fraction + (1 - q.passive_fraction) * e)
-        kept = q.retained_share * saving * moved
-        primary = (
-            (1 - q.profit_share) * q.primary_margin * moved
-            + (1 - q.leader_savings_share) * kept
-            - (q.price + q.hosting_cost) * s * e
-            + (q.primary_subsidy - q.readiness_cost) * e
-        )
-        primary = np.broadcast_to(primary, s.shape)
-        if eta == 0:
-            return primary
-        total = s.sum()
-        paid = q.subsidy * s * (1 - q.conditional_subsidy + q.conditional_subsidy * e)
-        terms = (
-            -siphon * moved
-            + q.leader_savings_share * kept
-            + (q.price * e + q.brand_benefit - t) * s
-            + paid
-        )
-        leader = float(np.sum(terms)) - (c1 * total + 0.5 * c2 * total * total)
-        return (1 - eta) * primary + eta * (leader + float(primary.sum()))
-
-    return score
-
-
-class _Path:
-    r"""Members' objectives along best-response dynamics: a profile, then single switches.
-
-    :meth:`settle` solves the leader's allocation for a profile; :meth:`deviate` gives member
-    j's objective if it alone switched, the leader re-allocating. With piecewise-linear member
-    terms and :math:`\eta = 0` a switch costs a binary search (:mod:`._deviation`), since j's
-    objective depends only on its own sinking; otherwise the allocation is solved again.
-    """
-
-    def __init__(self, p: Parameters, members: Members, prep: Prepared, cap: float) -> None:
-        self.n, self.prep, self.cap = len(members), prep, cap
-        self.score = _scorer(p, members)
-        linear = not prep.part.curved
-        self.fast = _Knapsack(prep, self.n, cap) if linear else None
-        self.steps = Deviations(prep, self.n, cap) if linear and p.integration == 0 else None
-
-    def allocation(self, e: NDArray[np.bool_]) -> Array:
-        s = None
-        if self.steps is not None:
-            s = self.steps.base(e)
-        elif self.fast is not None:
-            s = self.fast.allocation(e)
-        if s is None:  # a curved flow, or a split member: the full solver
-            idx = np.arange(self.n)
-            s = allocate_rows(self.prep, np.where(e, idx, self.n + idx), self.cap)[0]
-        return s
-
-    def settle(self, e: NDArray[np.bool_]) -> Array:
-        self.e, self.s = e, self.allocation(e)
-        return self.score(e, self.s)
-
-    def deviate(self, j: int) -> float:
-        dev = self.e.copy()
-        dev[j] = not dev[j]
-        mine = None if self.steps is None else self.steps.switch(j)
-        if mine is None:
-            return float(self.score(dev, self.allocation(dev))[j])
-        s = self.s.copy()
-        s[j] = mine
-        return float(self.score(dev, s)[j])
-
-
-class _Knapsack:
-    r"""The leader's allocation for a participation profile, piecewise-linear member terms.
-
-    The hull edges of both variants of every member (active, passive) are sorted once; a
-    profile selects one variant per member, and the allocation is the fractional knapsack of
-    :func:`allocate_rows` on the selected edges (MODEL.md §10), a few vector operations. It
-    returns ``None`` when the cut splits a hull bridge (a non-concave term), for the full solver.
-    """
-
-    def __init__(self, prep: Prepared, n: int, cap: float) -> None:
-        self.slope, self.width, row, self.bridge = prep.edges
-        self.member, self.active = row % n, row < n
-        self.n, self.cap, self.c1, self.c2 = n, cap, prep.c1, prep.c2
-
-    def allocation(self, e: NDArray[np.bool_]) -> Array | None:
-        live = self.active == e[self.member]
-        cum = np.cumsum(np.where(live, self.width, 0.0))
-        ok = ~live | ((self.slope > self.c1 + self.c2 * cum) & (cum <= self.cap))
-        stop = int(np.argmin(ok)) if not ok.all() else len(ok)
-        take = live[:stop]
-        # An empty bincount is integer: make it float before adding a fraction.
-        s = np.bincount(self.member[:stop][take], self.width[:stop][take], minlength=self.n).astype(
-            float
-        )
-        if stop < len(ok):
-            before = cum[stop] - self.width[stop]
-            want = min((self.slope[stop] - self.c1) / self.c2, self.cap)
-            x = float(np.clip(want - before, 0.0, self.width[stop]))
-            if self.bridge[stop] and 0 < x < self.width[stop]:
-                return None
-            s[self.member[stop]] += x
-        total = s.sum()
-        return np.minimum(s, s * self.cap / total) if total > self.cap else s
+    return MemberScores(p, members)
