@@ -7,7 +7,10 @@ the constraint normals scaled by their slack at :math:`c` (polar duality), which
 time that follows the number of vertices, not the number of bases. qhull triangulates a
 non-simplicial facet (a degenerate vertex) into several simplices, each listing only some of the
 vertex's labels, so labels are recomputed here from the constraints that are tight at the
-vertex, within a tolerance, and equal label sets are merged.
+vertex, within a tolerance, and equal label sets are merged. The polytopes of games with
+tied payoffs (degenerate ones) in more than ``JOGGLE_FROM`` dimensions go through a joggled
+hull instead, 3–7 times faster than the exact one there; its bases are solved exactly and
+checked to cover the polytope, or the exact hull is built (``polytope_vertices``).
 """
 
 from __future__ import annotations
@@ -15,11 +18,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._joggle import joggled_vertices
+
 __all__ = ["equilibrium_vertices", "polish", "polytope_vertices"]
+
+JOGGLE_FROM = 10  # joggle polytopes of games with ties in more dimensions than this
 
 
 def polytope_vertices(
-    M: NDArray[np.float64], tol: float
+    M: NDArray[np.float64], tol: float, *, joggle: bool = False
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     r"""Vertices other than 0 of :math:`\{z \ge 0 : M z \le 1\}` and all their labels.
 
@@ -29,6 +36,11 @@ def polytope_vertices(
         Constraint matrix with entries in [1, 2] (a normalised payoff matrix), ``d >= 2``.
     tol : float
         Absolute tolerance on :math:`z_i = 0` and on :math:`(M z)_j = 1`.
+    joggle : bool, default False
+        Build the hull of randomly joggled points (qhull's ``QJ``, 3–7 times faster on
+        degenerate polytopes, whose facets qhull otherwise merges), then solve each joggled
+        vertex's basis exactly on the original constraints. Falls back to the exact hull if
+        a check fails (see Notes).
 
     Returns
     -------
@@ -45,6 +57,15 @@ def polytope_vertices(
     :math:`a_i = -e_i / t` and :math:`a_{d+j} = M_j / (1 - M_j c)`; a facet
     :math:`\{p : w^\top p + b = 0\}` of their hull is the vertex :math:`u = -w / b`.
 
+    With ``joggle``, each facet of the joggled hull is a vertex of a nearby simple polytope,
+    tight on d constraints (its basis). A perturbation small against the slacks of the
+    constraints not tight at a true vertex :math:`v` leaves every joggled vertex near
+    :math:`v` with a basis among :math:`v`'s tight constraints, whose exact solution is
+    :math:`v` itself, and leaves some joggled vertex near every true vertex (polytopes move
+    continuously). The checks of that regime: every nonsingular basis solves to a feasible
+    point near its joggled vertex, and every joggled vertex with a singular basis lies near a
+    vertex so found; otherwise the exact hull is built.
+
     Examples
     --------
     >>> import numpy as np
@@ -54,17 +75,20 @@ def polytope_vertices(
     """
     from scipy.spatial import ConvexHull
 
-    d = M.shape[1]
+    r, d = M.shape
     t = 0.5 / float(M.sum(axis=1).max())
     c = np.full(d, t)
-    normals = np.vstack([-np.eye(d) / t, M / (1.0 - M @ c)[:, None]])
-    hull = ConvexHull(normals)
-    eq = hull.equations
-    Z = -eq[:, :-1] / eq[:, -1:] + c
+    G = np.vstack([-np.eye(d), M])
+    b = np.concatenate([np.zeros(d), np.ones(r)])
+    points = G / (b - G @ c)[:, None]
+    Z = joggled_vertices(G, b, points, c, tol) if joggle else None
+    if Z is None:
+        eq = ConvexHull(points).equations
+        Z = -eq[:, :-1] / eq[:, -1:] + c
     labels = np.concatenate([np.abs(Z) <= tol, np.abs(Z @ M.T - 1.0) <= tol], axis=1)
     keep = Z.sum(axis=1) > tol  # the origin is a vertex but pairs with nothing
     Z, labels = Z[keep], labels[keep]
-    # Only a degenerate vertex is split into several simplices: merge those by label set.
+    # A degenerate vertex comes from several simplices (or bases): merge those by label set.
     extra = np.nonzero(labels.sum(axis=1) > d)[0]
     if extra.size:
         _, first = np.unique(np.packbits(labels[extra], axis=1), axis=0, return_index=True)
@@ -103,12 +127,18 @@ def polish(
             )
             rows = square[good]
             out[rows[:, None], S[good]] = sol[good]
-        for i in np.nonzero((ks == k) & (ts > k))[0]:
-            S1 = np.nonzero(support[i])[0]
-            T1 = np.nonzero(tight[i])[0]
-            sol1 = np.linalg.lstsq(M[np.ix_(T1, S1)], np.ones(T1.size), rcond=None)[0]
-            if np.abs(sol1 - Z[i, S1]).max() < 1e-7:
-                out[i, S1] = sol1
+    # Degenerate ones: least squares on all their tight rows, by batched normal equations
+    # (an identity block on the zero coordinates keeps each system square and regular).
+    deg = np.nonzero((ts > ks) & (ks > 0))[0]
+    if deg.size:
+        sub = np.where(tight[deg][:, :, None] & support[deg][:, None, :], M[None], 0.0)
+        gram = np.einsum("qrd,qre->qde", sub, sub) + np.eye(d) * ~support[deg][:, None, :]
+        try:
+            sol = np.linalg.solve(gram, sub.sum(axis=1)[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # pragma: no cover - qhull's digits are kept
+            return out
+        good = np.isfinite(sol).all(axis=1) & (np.abs(sol - out[deg]) < 1e-7).all(axis=1)
+        out[deg[good]] = np.where(support[deg[good]], sol[good], 0.0)
     return out
 
 
@@ -155,30 +185,33 @@ def equilibrium_vertices(
     if m > n:
         Y, X, jj, ii, deg = equilibrium_vertices(Bp.T, Ap.T, tol)
         return X, Y, ii, jj, deg
-    X, lab_x = polytope_vertices(Bp.T, tol)
-    if not (lab_x.sum(axis=1) > m).any() and not _has_ties(Ap, Bp):
+    ties = _has_ties(Ap, Bp, tol)
+    # Below 11 dimensions qhull's exact hull is about as fast as the joggled one plus checks.
+    jx, jy = ties and m > JOGGLE_FROM, ties and n > JOGGLE_FROM
+    X, lab_x = polytope_vertices(Bp.T, tol, joggle=jx)
+    if not (lab_x.sum(axis=1) > m).any() and not ties:
         single = _partners(Ap, X, lab_x, tol)
         if single is not None:
             Y, ii, jj, deg = single
             ux, ii = np.unique(ii, return_inverse=True)
             return polish(Bp.T, X[ux], lab_x[ux]), Y, ii.ravel(), jj, deg
-    Y, lab_y = polytope_vertices(Ap, tol)
+    Y, lab_y = polytope_vertices(Ap, tol, joggle=jy)
     # Q's labels in P's numbering: row i best reply -> i, column j unused -> m + j.
     lab_y = np.concatenate([lab_y[:, n:], lab_y[:, :n]], axis=1)
     degenerate = bool((lab_x.sum(axis=1) > m).any() or (lab_y.sum(axis=1) > n).any())
     ii, jj = _join(lab_x, lab_y, m, n)
     ux, ii = np.unique(ii, return_inverse=True)
     uy, jj = np.unique(jj, return_inverse=True)
-    X = polish(Bp.T, X[ux], lab_x[ux])
-    Y = polish(Ap, Y[uy], lab_y[uy][:, np.r_[m : m + n, :m]])
+    lab_x, lab_y = lab_x[ux], lab_y[uy][:, np.r_[m : m + n, :m]]
+    X, Y = polish(Bp.T, X[ux], lab_x), polish(Ap, Y[uy], lab_y)
     return X, Y, ii.ravel(), jj.ravel(), degenerate
 
 
-def _has_ties(Ap: NDArray[np.float64], Bp: NDArray[np.float64]) -> bool:
-    """Whether some pure strategy leaves the opponent two equal payoffs (a degeneracy sign)."""
+def _has_ties(Ap: NDArray[np.float64], Bp: NDArray[np.float64], tol: float) -> bool:
+    """Whether some pure strategy leaves the opponent two payoffs equal within tol."""
     a = np.sort(Ap, axis=0)
     b = np.sort(Bp, axis=1)
-    return bool((np.diff(a, axis=0) == 0).any() or (np.diff(b, axis=1) == 0).any())
+    return bool((np.diff(a, axis=0) <= tol).any() or (np.diff(b, axis=1) <= tol).any())
 
 
 def _partners(
