@@ -71,3 +71,10 @@ def test_bad_input():
             init_label=1,
             max_iter=1,
         )
+
+
+def test_payoffs_near_the_largest_float_do_not_overflow():
+    # Rescaling computed hi - lo, which is inf for payoffs of ±1e308.
+    A = np.array([[1e308, -1e308], [-1e308, 1e308]])
+    r = lemke_howson(A, -A)
+    assert np.allclose(r.x, 0.5, atol=1e-12) and np.allclose(r.y, 0.5, atol=1e-12)

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..analysis.files import replace_when_done
 from ..model.leader_file import read_leader
 from ..model.members import Members
 from ..policy.allocation import SinkingAllocation, allocate_sinking
@@ -84,7 +81,7 @@ def _cmd_allocate(args: argparse.Namespace) -> None:
         f"welfare {float(alloc.payoffs.welfare):.2f} 万元/yr; duality gap {alloc.duality_gap:.1e}"
     )
     if args.output:
-        with _replace_when_done(args.output) as tmp, tmp.open("w", newline="") as fh:
+        with replace_when_done(args.output) as tmp, tmp.open("w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=[c for c in COLUMNS if c in rows[0]])
             writer.writeheader()
             writer.writerows(rows)
@@ -106,25 +103,3 @@ def _rows(members: Members, alloc: SinkingAllocation) -> list[dict[str, Any]]:
         )
         out.append(row)
     return out
-
-
-@contextmanager
-def _replace_when_done(target: str) -> Iterator[Path]:
-    """A temporary file beside ``target``, renamed onto it only when the block completes."""
-    path = Path(target)
-    if path.is_dir():
-        raise ValueError(f"output {path} is a directory; give a file name")
-    if not path.parent.is_dir():
-        raise ValueError(f"output directory does not exist: {path.parent}")
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 is not what a plain open gives
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -77,10 +77,10 @@ class Implementation:
 
     def _cheapest_price(self, s: NDArray, g: NDArray | float) -> NDArray:
         """The lowest price at which the leader is willing to sink ``s`` (primary-led)."""
-        beta = self._beta(s)[0]
+        beta, beta_right = self._beta(s)
         w = price_for_gain(self.p, np.where(np.isfinite(beta), beta, 0.0), g)
         # At s = 0 the price moves no money; report the dearest price that still gives 0.
-        top = price_for_gain(self.p, self._beta(s)[1], g)
+        top = price_for_gain(self.p, beta_right, g)
         return np.asarray(np.where(np.isfinite(beta), w, np.minimum(top, self.p.price)))
 
     def _h(self, s: NDArray) -> NDArray:

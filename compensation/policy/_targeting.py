@@ -8,6 +8,7 @@ the LP at a multiplier :math:`\mu`, and the search over :math:`\mu`, with the re
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from scipy.optimize import linprog
 from ..model.members import Members
 from ..model.parameters import Parameters
 from ..model.payoffs import savings_per_visit
-from ._dual import GRID, prepare
+from ._dual import GRID, Prepared, prepare
 from ._member_hull import Array
 from .allocation import allocate_sinking
 from .allocation_result import SinkingAllocation
@@ -34,6 +35,12 @@ class Problem:
     e: NDArray[np.bool_]
     cap: float
     budget: float
+
+    @cached_property
+    def prep(self) -> Prepared:
+        """Every member's hull at its participation, built once for the whole design."""
+        n = len(self.members)
+        return prepare(self.p, self.members, np.arange(n), self.e.astype(float), GRID)
 
     def outcome(self, g: Any) -> tuple[SinkingAllocation, float, float]:
         """Leader's allocation, welfare and spending at subsidies ``g`` (scalar or per member)."""
@@ -62,7 +69,7 @@ def social(prob: Problem, part: Any, s: Array) -> Array:
 def _edges(prob: Problem) -> tuple[Any, Array, Array, Array, Array]:
     """Per member: hull edge slopes (leader), widths, social values per dd, cumulated widths."""
     n = len(prob.members)
-    prep = prepare(prob.p, prob.members, np.arange(n), prob.e.astype(float), GRID)
+    prep = prob.prep
     r = np.arange(n)[:, None]
     left, right = prep.verts[:, :-1], prep.verts[:, 1:]
     width = np.where(np.isfinite(prep.slopes), prep.grid[r, right] - prep.grid[r, left], 0.0)

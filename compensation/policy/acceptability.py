@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
 from .._validation import check_domain
-from ..analysis.draws import Source, moments_of, sample_draws
+from ..analysis.draws import Source, draw_parameters
 from ..analysis.uncertainty import evaluate
 from ..model.parameters import Parameters
 from .thresholds import threshold_subsidy
@@ -107,7 +107,7 @@ def acceptability_curve(
     [0.0, 0.5, 1.0]
     """
     g = check_domain("subsidies", np.atleast_1d(np.asarray(subsidies, dtype=float)), "nonneg")
-    p, _ = sample_draws(moments_of(source, base), draws, seed)
+    p = draw_parameters(source, draws, seed=seed, base=base)
     t = np.sort(evaluate(threshold, p))
     n = t.size
     prob = np.searchsorted(t, g, side="right") / n

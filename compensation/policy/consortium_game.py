@@ -22,9 +22,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..model.flow import form_of
 from ..model.members import SHARED, Members, leader_coefficients
-from ..model.parameters import Parameters, require_scalar, unchecked
+from ..model.parameters import Parameters, unchecked
 from ..solvers.function_game import FunctionGame
 from ._member_hull import grid_points, upper_hull
+from .allocation_result import check_capacity
 
 __all__ = ["ConsortiumValue", "consortium_game"]
 
@@ -262,12 +263,7 @@ def consortium_game(
     >>> r.holds, r.nucleolus.round(2).tolist()
     (True, [64.01, 11.88, 6.2, 0.0])
     """
-    require_scalar(p, "consortium_game")
-    if not isinstance(members, Members):
-        raise TypeError(f"members must be a Members table; got {type(members).__name__}")
-    cap = float(np.asarray(leader_capacity, dtype=float))
-    if np.isnan(cap) or cap < 0:
-        raise ValueError(f"leader_capacity must be ≥ 0 (dd/yr; inf for none); got {cap!r}")
+    cap = check_capacity(p, members, leader_capacity, "consortium_game")
     if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or grid < 9:
         raise ValueError(f"grid must be an integer ≥ 9 (points per member); got {grid!r}")
     joint = p.replace(integration=1.0)

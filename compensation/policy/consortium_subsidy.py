@@ -23,7 +23,6 @@ from .._results import Result
 from .._validation import check_choice
 from ..model.members import Members
 from ..model.parameters import Parameters
-from ._dual import GRID, prepare
 from ._member_hull import Array
 from ._targeting import Problem, social, targeted_design
 from .allocation import allocate_sinking
@@ -125,8 +124,7 @@ def _uniform(prob: Problem) -> float:
 
 
 def _curved(prob: Problem) -> bool:
-    n = len(prob.members)
-    return bool(prepare(prob.p, prob.members, np.arange(n), prob.e.astype(float), 9).part.curved)
+    return bool(prob.prep.part.curved)  # decided on a fixed probe, whatever the grid size
 
 
 def consortium_subsidy(
@@ -256,8 +254,7 @@ def consortium_subsidy(
 
 def _marginal(prob: Problem, alloc: SinkingAllocation) -> Array:
     """Welfare per 万元 of the extra subsidy that brings one more doctor-day to each member."""
-    n = len(prob.members)
-    prep = prepare(prob.p, prob.members, np.arange(n), prob.e.astype(float), GRID)
+    prep = prob.prep
     s = alloc.sinking
     h = 1e-6 * (1 + s)
     soc = social(prob, prep.part, np.column_stack([s, s + h]))

@@ -134,9 +134,10 @@ def _column(p: Parameters) -> Parameters:
     )
 
 
-def _best(p: Parameters, grid: NDArray[np.float64], criterion: str) -> float:
-    """Maximise the criterion over ``grid``, then refine between the best point's neighbours."""
-    w = realised_welfare(_column(p), grid[:, None])
+def _best(
+    p: Parameters, grid: NDArray[np.float64], criterion: str, w: NDArray[np.float64]
+) -> float:
+    """Maximise the criterion over ``grid`` (welfare ``w``, grid × draws), then refine."""
     values = _aggregate(w, criterion)
     i = int(np.argmax(values))
     ties = np.flatnonzero(values >= values[i] - 1e-9 * max(1.0, abs(float(values[i]))))
@@ -153,9 +154,10 @@ def _best(p: Parameters, grid: NDArray[np.float64], criterion: str) -> float:
     return float(ref.x) if -ref.fun > values[i] else float(grid[i])
 
 
-def _per_draw_best(p: Parameters, grid: NDArray[np.float64]) -> NDArray[np.float64]:
-    r""":math:`\max_g W(g; \theta)` for every draw: the grid, then golden sections."""
-    w = realised_welfare(_column(p), grid[:, None])
+def _per_draw_best(
+    p: Parameters, grid: NDArray[np.float64], w: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    r""":math:`\max_g W(g; \theta)` per draw: the grid (welfare ``w``), then golden sections."""
     i = np.argmax(w, axis=0)
     lo, hi = grid[np.maximum(i - 1, 0)], grid[np.minimum(i + 1, grid.size - 1)]
     best = w.max(axis=0)
@@ -254,12 +256,14 @@ def robust_subsidy(
         else float(check_domain("max_subsidy", max_subsidy, "positive", "万元/dd"))
     )
     subsidies = np.linspace(0.0, top, grid)
-    g_r = _best(p_draws, subsidies, criterion)
+    # One grid × draws welfare matrix serves both the robust design and each draw's optimum.
+    w_grid = realised_welfare(_column(p_draws), subsidies[:, None])
+    g_r = _best(p_draws, subsidies, criterion, w_grid)
     w_r, w_0 = realised_welfare(p_draws, g_r), realised_welfare(p_draws, g0)
     value, point_value = float(_aggregate(w_r, criterion)), float(_aggregate(w_0, criterion))
     if point_value > value:  # g0 outside the grid's reach (above max_subsidy) and better
         g_r, w_r, value = g0, w_0, point_value
-    ideal = _per_draw_best(p_draws, subsidies)
+    ideal = _per_draw_best(p_draws, subsidies, w_grid)
     q = p_draws.replace(subsidy=g_r)
     s = best_sinking(q)
     active = objectives(q, s, 1.0)[1] >= objectives(q, s, 0.0)[1]

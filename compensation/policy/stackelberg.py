@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from .._results import Result
 from .._validation import check_choice, check_domain
 from ..model.flow import form_of
-from ..model.leader import gain_per_day, leader_loss, net_loss, primary_gain
+from ..model.leader import flow_cap, gain_per_day, leader_loss, net_loss, primary_gain
 from ..model.parameters import FIELDS, Parameters, unchecked
 from ..model.payoffs import objectives_unchecked, payoffs_unchecked, savings_per_visit
 from ._design import (
@@ -153,9 +153,7 @@ def _closed(p: Parameters, alliance: str, budget: float | None) -> tuple[NDArray
             w = (
                 c2 * s + mu * slope + p.cost_linear - g - p.brand_benefit + eta * p.hosting_cost
             ) / (1 - eta)
-    a = np.asarray(p.shift_rate, dtype=float)
-    with np.errstate(divide="ignore", over="ignore"):
-        cap = np.where(a > 0, p.max_shift / np.where(a > 0, a, 1.0), np.inf)
+    cap = flow_cap(p)
     # The derivation holds on the linear piece below the flow cap with an interior answer;
     # the leader's global response is recomputed to make sure.
     valid = (s > 0) & (s < p.max_sinking) & (cap >= p.max_sinking) & np.isfinite(w)

@@ -20,6 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._results import Result
 from .._validation import check_choice, check_domain
 from ..exceptions import InfeasibleError
+from ._coalitions import subset_sums
 
 __all__ = ["RULES", "Bankruptcy", "bankruptcy", "bankruptcy_game"]
 
@@ -229,7 +230,6 @@ def bankruptcy_game(estate: float, claims: ArrayLike) -> Any:
 
     E = float(check_domain("estate", estate, "nonneg", "万元"))
     c = check_domain("claims", claims, "nonneg", "万元")
-    n = c.size
-    masks = np.arange(1 << n)
-    inside = ((masks[:, None] >> np.arange(n)) & 1).astype(bool)
-    return TUGame(n, np.maximum(0.0, E - (c * ~inside).sum(axis=1)))
+    # Claims outside T are the subset sum of T's complement, index 2^n - 1 - T: one vector
+    # of 2^n floats instead of a 2^n x n table.
+    return TUGame(c.size, np.maximum(0.0, E - subset_sums(c)[::-1]))

@@ -121,24 +121,28 @@ def lemke_howson(
         )
     labels = [label] + ([k for k in range(m + n) if k != label] if all_labels else [])
     found: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
-    first_iterations = 0
+    first_iterations, first_regret = 0, 0.0
+    Ap, Bp = _positive(A), _positive(Bm)  # the same for every starting label
+    with np.errstate(over="ignore"):  # a payoff range beyond the largest float is inf
+        scale = max(1.0, float(np.ptp(A)), float(np.ptp(Bm)))
     for k in labels:
-        x, y, its = _path(_positive(A), _positive(Bm), k, max_iter)
+        x, y, its = _path(Ap, Bp, k, max_iter)
         r = regret(A, Bm, x, y)
-        if r > 1e-8 * max(1.0, float(np.ptp(A)), float(np.ptp(Bm))):
+        if r > 1e-8 * scale:
             raise ConvergenceError(f"Lemke–Howson ended with regret {r:g}; please report the game")
         if k == label:
-            first_iterations = its
+            first_iterations, first_regret = its, r
         if not any(np.allclose(x, u, atol=1e-9) and np.allclose(y, v, atol=1e-9) for u, v in found):
             found.append((x, y))
     x, y = found[0]
-    return LemkeHowson(x, y, label, first_iterations, regret(A, Bm, x, y), found)
+    return LemkeHowson(x, y, label, first_iterations, first_regret, found)
 
 
 def _positive(M: NDArray[np.float64]) -> NDArray[np.float64]:
     """Affine copy with entries in [1, 2] (equilibria are invariant to it)."""
-    lo, hi = float(M.min()), float(M.max())
-    return np.ones_like(M) if hi <= lo else (M - lo) / (hi - lo) + 1.0
+    # Halved first: hi - lo overflows for payoffs near the largest float.
+    lo, hi = float(M.min()) / 2, float(M.max()) / 2
+    return np.ones_like(M) if hi <= lo else (M / 2 - lo) / (hi - lo) + 1.0
 
 
 def _path(
