@@ -287,3 +287,34 @@ def test_none_and_booleans_are_refused_in_their_own_words(value):
     word = "None" if value is None else "boolean"
     with pytest.raises(TypeError, match=rf"price must be a real number.*{word}"):
         Parameters(price=value)
+
+
+def test_files_with_a_byte_order_mark_read_like_plain_utf8(tmp_path):
+    # Windows editors save UTF-8 with a BOM; the CLI read such files but the library did not.
+    from compensation.model.leader_file import read_leader
+
+    toml = tmp_path / "p.toml"
+    toml.write_text("subsidy = 0.1  # 万元/dd\n", encoding="utf-8-sig")
+    assert toml.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert Parameters.from_toml(toml).subsidy == 0.1
+    js = tmp_path / "p.json"
+    js.write_text('{"price": 0.07}', encoding="utf-8-sig")
+    assert Parameters.from_json(js).price == 0.07
+    leader = tmp_path / "leader.toml"
+    leader.write_text("leader_capacity = 1500.0\nsubsidy = 0.15\n", encoding="utf-8-sig")
+    p, cap = read_leader(leader)
+    assert (p.subsidy, cap) == (0.15, 1500.0)
+
+
+def test_domains_have_one_statement_of_their_range():
+    from compensation.analysis.draws import inside
+    from compensation.model.fields import RANGES, within
+
+    assert within("positive", [0.0, 1e-12, 1e12, 1.1e12]).tolist() == [False, True, True, False]
+    assert inside("max_shift", np.array([-0.1, 0.0, 1.0, 1.01])).tolist() == [
+        False,
+        True,
+        True,
+        False,
+    ]
+    assert RANGES["nonneg"] == (0.0, 1e12)

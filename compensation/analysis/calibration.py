@@ -18,9 +18,9 @@ from scipy.optimize import OptimizeResult, least_squares
 
 from .._optional import require
 from .._results import DIGITS, Result
-from .._validation import suggest
 from ..exceptions import NotIdentifiedWarning, PoorFitWarning
-from ..model.parameters import FIELDS, Parameters, canonical
+from ..model.fields import parameter_name
+from ..model.parameters import Parameters
 from .moments import Moment, down_referrals, leader_volume_growth, primary_share, referral_growth
 
 __all__ = [
@@ -287,13 +287,11 @@ def _check_tolerance(residual_tolerance: float | None) -> None:
 
 def _bounds(free: Mapping[str, tuple[float, float]]) -> tuple[list[str], NDArray, NDArray]:
     """Names of the free parameters and their lower and upper bounds."""
-    free = {canonical(k, stacklevel=4): v for k, v in free.items()}
+    free = {parameter_name(k, role="free names", stacklevel=5): v for k, v in free.items()}
     names = list(free)
     if not names:
         raise ValueError("free must name at least one parameter to fit")
     for name in names:
-        if name not in FIELDS:
-            raise ValueError(f"free names unknown parameter {name!r}{suggest(name, FIELDS)}")
         lo, hi = free[name]
         if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
             raise ValueError(f"bounds of {name!r} must be finite with lo < hi; got ({lo}, {hi})")

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import suggest
-from ..model.parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE, Parameters, canonical
+from ..model.fields import FIELDS, parameter_name, within
+from ..model.parameters import Parameters
 from .calibration import CalibrationResult
 
 __all__ = ["Moments", "Source", "draw_parameters", "inside", "moments_of", "sample_draws"]
@@ -44,10 +44,7 @@ class Moments:
 
 
 def _names(keys: Any) -> tuple[str, ...]:
-    names = tuple(canonical(str(k), stacklevel=5) for k in keys)
-    for n in names:
-        if n not in FIELDS:
-            raise ValueError(f"unknown parameter {n!r}{suggest(n, FIELDS)}")
+    names = tuple(parameter_name(str(k), stacklevel=6) for k in keys)
     if not names:
         raise ValueError("the source names no uncertain parameter")
     return names
@@ -147,15 +144,7 @@ def inside(name: str, values: NDArray[np.float64]) -> NDArray[np.bool_]:
     ndarray of bool
         True where the value is inside the parameter's domain.
     """
-    domain = FIELDS[name].domain
-    ok = np.isfinite(values) & (np.abs(values) <= MAX_MAGNITUDE)
-    if domain == "nonneg":
-        ok &= values >= 0
-    elif domain == "positive":
-        ok &= values >= MIN_POSITIVE
-    elif domain == "share":
-        ok &= (values >= 0) & (values <= 1)
-    return np.asarray(ok)
+    return within(FIELDS[name].domain, values)
 
 
 def _draw_matrix(m: Moments, n: int, seed: int | None) -> tuple[NDArray[np.float64], float]:

@@ -20,8 +20,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._optional import require
 from .._results import Result
-from .._validation import suggest
-from ..model.parameters import FIELDS, Parameters, canonical
+from ..model.fields import parameter_name
+from ..model.parameters import FIELDS, Parameters
 from .draws import inside
 from .uncertainty import evaluate
 
@@ -79,9 +79,7 @@ def problem_of(
         raise ValueError("ranges must name at least one parameter")
     names, bounds = [], []
     for old, rng in ranges.items():
-        name = canonical(old, stacklevel=5)
-        if name not in FIELDS:
-            raise ValueError(f"unknown parameter {name!r}{suggest(name, FIELDS)}")
+        name = parameter_name(old, stacklevel=6)
         try:
             lo, hi = (float(v) for v in rng)
         except (TypeError, ValueError):

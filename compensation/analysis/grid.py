@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validation import suggest
-from ..model.parameters import FIELDS, Parameters, canonical
+from ..model.fields import parameter_name
+from ..model.parameters import Parameters
 
 #: Points per vectorised call. Library functions hold a few dozen grid-sized temporaries, so
 #: 2**20 points keep them to a few hundred MiB however large the grid.
@@ -78,9 +78,7 @@ def grid_axes(grid: Mapping[str, ArrayLike], base: Parameters) -> dict[str, NDAr
         raise ValueError(f"base must be scalar parameters; got array fields of shape {base.shape}")
     axes: dict[str, NDArray[np.float64]] = {}
     for old, values in grid.items():
-        name = canonical(old, stacklevel=4)
-        if name not in FIELDS:
-            raise ValueError(f"grid names unknown parameter {name!r}{suggest(name, FIELDS)}")
+        name = parameter_name(old, role="grid names", stacklevel=5)
         try:
             arr = np.asarray(values, dtype=float)
         except (TypeError, ValueError) as exc:

@@ -8,16 +8,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._results import Result
-from .._validation import suggest
-from ..model.parameters import FIELDS, Parameters, canonical
+from ..model.fields import parameter_name
+from ..model.parameters import Parameters
 
 __all__ = ["TornadoBar", "elasticities", "tornado"]
 
 
 def _check(names: Sequence[str]) -> None:
     for n in names:
-        if canonical(n, stacklevel=4) not in FIELDS:
-            raise ValueError(f"unknown parameter {n!r}{suggest(n, FIELDS)}")
+        parameter_name(n, stacklevel=5)
 
 
 def elasticities(

@@ -59,7 +59,7 @@ def read_leader(source: str | os.PathLike[str]) -> tuple[Parameters, float]:
     >>> float(p.subsidy), cap
     (0.15, 1500.0)
     """
-    text = Path(source).read_text(encoding="utf-8")
+    text = Path(source).read_text(encoding="utf-8-sig")  # a BOM from Windows editors
     try:
         data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -19,9 +19,10 @@ from numpy.typing import NDArray
 
 from .._optional import require
 from .._validation import as_float, domain_error, suggest
+from .fields import FIELDS, RANGES, Field
 from .member_payoffs import ConsortiumPayoffs, consortium_payoffs
 from .member_payoffs import leader_coefficients as leader_coefficients  # its old import path
-from .parameters import FIELDS, MAX_MAGNITUDE, MIN_POSITIVE, Field, Parameters, expand, unchecked
+from .parameters import Parameters, expand, unchecked
 
 __all__ = ["MEMBER_FIELDS", "ConsortiumPayoffs", "Members", "consortium_payoffs"]
 
@@ -45,13 +46,8 @@ _OWN = {
 #: Numeric member fields with symbol, meaning, unit and domain; ``name`` and ``group`` are labels.
 MEMBER_FIELDS: dict[str, Field] = {**{n: FIELDS[n] for n in SHARED}, **_OWN}
 _DEFAULTS = {"travel_cost": 0.0, "host_capacity": np.inf}
-_RANGE = {
-    "real": (-MAX_MAGNITUDE, MAX_MAGNITUDE),
-    "nonneg": (0.0, MAX_MAGNITUDE),
-    "positive": (MIN_POSITIVE, MAX_MAGNITUDE),
-    "share": (0.0, 1.0),
-    "capacity": (0.0, np.inf),
-}
+# A host capacity may be unlimited; every other domain is the parameters' own.
+_RANGE = {**RANGES, "capacity": (0.0, np.inf)}
 _COLUMNS = ("name", "group", *MEMBER_FIELDS)
 
 

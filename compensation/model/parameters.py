@@ -8,135 +8,29 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-import warnings
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from .._validation import as_float, check_choice, domain_error, suggest
+from .fields import FIELDS, FLOWS, MAX_MAGNITUDE, MIN_POSITIVE, RANGES, RENAMED, Field, canonical
 from .flow import FLOW_FORMS
+from .parameter_files import file_text, json_fields, toml_fields, toml_value
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
-__all__ = ["FIELDS", "FLOWS", "MAX_MAGNITUDE", "MIN_POSITIVE", "Field", "Parameters"]
-
-#: Flow forms known at import; the registry :data:`~compensation.model.flow.FLOW_FORMS` is
-#: what validation uses, so a form registered later is accepted too.
-FLOWS = tuple(FLOW_FORMS)
-
-# Caps that keep the model's arithmetic finite. The largest products in MODEL.md §4–6 multiply
-# about three fields and a sinking level (c_2 s², (1 + λ) g s, m_L θ N Δq); divisions are by
-# c_2, s_h or s̄. With |value| ≤ 1e12 and positive scales ≥ 1e-12 every such expression stays
-# below 1e100, far from float overflow (1.8e308), where 1e308 margins gave inf - inf = NaN.
-# 1e12 万元 is far above any health budget and 1e12 visits far above any catchment.
-MAX_MAGNITUDE = 1e12
-MIN_POSITIVE = 1e-12
-_LIMITS: dict[str, tuple[float, float] | None] = {
-    "real": (-MAX_MAGNITUDE, MAX_MAGNITUDE),
-    "nonneg": (0.0, MAX_MAGNITUDE),
-    "positive": (MIN_POSITIVE, MAX_MAGNITUDE),
-    "share": None,
-}
-
-
-class Field(NamedTuple):
-    """Metadata of one parameter: symbol, meaning, unit and allowed domain."""
-
-    symbol: str
-    meaning: str
-    unit: str
-    domain: str
-
-
-FIELDS: dict[str, Field] = {
-    "visits": Field("N", "in-scope visits of the catchment", "visits/yr", "nonneg"),
-    "common_share": Field(r"\theta", "share of visits manageable at primary level", "-", "share"),
-    "shift_rate": Field(
-        "a", "moved share of common visits per doctor-day (linear flow)", "1/dd", "nonneg"
-    ),
-    "max_shift": Field(r"\Delta q_{max}", "cap on the moved share", "-", "share"),
-    "sinking_scale": Field(
-        "s_h", "sinking scale of the saturating and logit flows", "dd", "positive"
-    ),
-    "leader_margin": Field("m_L", "leader's margin per common visit", "万元/visit", "nonneg"),
-    "slot_value": Field(r"\rho_L", "value to the leader of a freed slot", "万元/visit", "nonneg"),
-    "primary_margin": Field("m_P", "primary care's margin per visit", "万元/visit", "nonneg"),
-    "cost_linear": Field("c_1", "linear sinking cost", "万元/dd", "nonneg"),
-    "cost_quadratic": Field("c_2", "quadratic sinking cost", "万元/dd²", "positive"),
-    "hosting_cost": Field("c_P", "primary care's cost per doctor-day hosted", "万元/dd", "nonneg"),
-    "readiness_cost": Field(
-        "K_P", "primary care's fixed cost of being active", "万元/yr", "nonneg"
-    ),
-    "brand_benefit": Field(
-        r"\beta_B", "leader's brand, teaching and assessment credit", "万元/dd", "nonneg"
-    ),
-    "passive_fraction": Field(
-        r"\varepsilon", "share of the shift that happens with P passive", "-", "share"
-    ),
-    "price": Field("w", "internal compensation price paid by P to L (补偿价格)", "万元/dd", "real"),
-    "profit_share": Field(r"\varphi", "share of P's incremental margin paid to L", "-", "share"),
-    "subsidy": Field("g", "government subsidy to the leader", "万元/dd", "nonneg"),
-    "primary_subsidy": Field("g_P", "lump-sum subsidy to an active P", "万元/yr", "nonneg"),
-    "social_benefit": Field(
-        "h", "patients' and society's benefit per doctor-day sunk", "万元/dd", "nonneg"
-    ),
-    "funds_cost": Field(r"\lambda", "marginal cost of public funds minus 1", "-", "nonneg"),
-    "integration": Field(
-        r"\eta", "weight each side puts on the joint payoff (紧密型 = 1)", "-", "share"
-    ),
-    "sinking_level": Field(
-        r"\bar s", "doctor-days sunk under Sink in discrete games", "dd/yr", "positive"
-    ),
-    "max_sinking": Field("s_{max}", "upper bound of sinking", "dd/yr", "positive"),
-    "logit_intercept": Field(
-        r"\alpha_0", "intercept of the primary-care choice logit", "-", "real"
-    ),
-    "quality_sensitivity": Field(
-        r"\alpha_s",
-        "logit weight of capability gained by sinking (negative: patients move up)",
-        "-",
-        "real",
-    ),
-    "price_sensitivity": Field(
-        r"\alpha_p", "logit weight of the out-of-pocket price gap", "1/万元", "nonneg"
-    ),
-    "leader_visit_price": Field("p_L", "price of a visit at the leader", "万元/visit", "nonneg"),
-    "primary_visit_price": Field("p_P", "price of a visit in primary care", "万元/visit", "nonneg"),
-    "leader_reimbursement": Field(
-        "r_L", "insurer's reimbursement rate at the leader", "-", "share"
-    ),
-    "primary_reimbursement": Field(
-        "r_P", "insurer's reimbursement rate in primary care", "-", "share"
-    ),
-    "direct_surcharge": Field(r"\sigma", "surcharge on direct visits to the leader", "-", "nonneg"),
-    "referral_discount": Field(
-        r"\delta",
-        "discount on the leader's fee for patients referred up after a community-first visit",
-        "-",
-        "share",
-    ),
-    "referral_up_rate": Field(
-        r"\pi", "share of community-first visits referred up to the leader", "-", "share"
-    ),
-    "retained_share": Field(
-        r"\psi",
-        "share of the insurer's savings on moved visits the consortium keeps (0: fee-for-service)",
-        "-",
-        "share",
-    ),
-    "leader_savings_share": Field(
-        r"\omega", "the leader's share of the retained savings", "-", "share"
-    ),
-    "conditional_subsidy": Field(
-        r"\chi", "share of the subsidy paid only while primary care is active", "-", "share"
-    ),
-}
+__all__ = [
+    "FIELDS",
+    "FLOWS",
+    "MAX_MAGNITUDE",
+    "MIN_POSITIVE",
+    "RENAMED",
+    "Field",
+    "Parameters",
+    "canonical",
+]
+# domain_error states a share's range in its own words; the magnitude caps are for the rest.
+_LIMITS = {d: (None if d == "share" else r) for d, r in RANGES.items()}
 
 
 def _freeze(value: Any, name: str) -> float | np.ndarray:
@@ -411,10 +305,10 @@ class Parameters:
         >>> Parameters.from_json('{"subsidy": 0.1}').subsidy
         0.1
         """
-        text = _file_text(source, "JSON")
+        text = file_text(source, "JSON")
         if text is not None:
             return cls.from_json_string(text)
-        return cls(**_json_fields(str(source), source))
+        return cls(**json_fields(str(source), source))
 
     @classmethod
     def from_json_string(cls, text: str) -> Parameters:
@@ -426,7 +320,7 @@ class Parameters:
         >>> Parameters.from_json_string('{"parameters": {"price": 0.07}}').price
         0.07
         """
-        return cls(**_json_fields(text))
+        return cls(**json_fields(text))
 
     def to_toml(self, path: str | Path | None = None) -> str:
         """Serialise to TOML text (one ``name = value`` per line, units as comments)."""
@@ -434,7 +328,7 @@ class Parameters:
         for name, value in self._plain().items():
             unit = FIELDS[name].unit if name in FIELDS else ""
             lines.append(
-                f"{name} = {_toml_value(value)}" + (f"  # {unit}" if unit != "-" and unit else "")
+                f"{name} = {toml_value(value)}" + (f"  # {unit}" if unit != "-" and unit else "")
             )
         text = "\n".join(lines) + "\n"
         if path is not None:
@@ -472,10 +366,10 @@ class Parameters:
         >>> Parameters.from_toml("subsidy = 0.1").subsidy
         0.1
         """
-        text = _file_text(source, "TOML")
+        text = file_text(source, "TOML")
         if text is not None:
             return cls.from_toml_string(text)
-        return cls(**_toml_fields(str(source), source))
+        return cls(**toml_fields(str(source), source))
 
     @classmethod
     def from_toml_string(cls, text: str) -> Parameters:
@@ -487,94 +381,7 @@ class Parameters:
         >>> Parameters.from_toml_string("[parameters]\nprice = 0.07").price
         0.07
         """
-        return cls(**_toml_fields(text))
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return repr(float(value))
-
-
-def _file_text(source: str | os.PathLike[str], fmt: str) -> str | None:
-    """Text of the file ``source`` names, or ``None`` when ``source`` is text to parse.
-
-    Path-likes are files; a ``str`` is a file only if one exists. No guessing from characters:
-    ``runs/price=0.07.toml`` contains ``=`` and ``{`` can occur in JSON paths.
-    """
-    if isinstance(source, os.PathLike):
-        return Path(source).read_text(encoding="utf-8")
-    if not isinstance(source, str):
-        raise TypeError(
-            f"source must be a path (str or pathlib.Path) or {fmt} text; "
-            f"got {type(source).__name__}"
-        )
-    try:
-        is_file = Path(source).is_file()
-    except (OSError, ValueError):  # too long or NUL in the name: certainly text
-        is_file = False
-    return Path(source).read_text(encoding="utf-8") if is_file else None
-
-
-def _not_file_nor(fmt: str, source: str, problem: str) -> ValueError:
-    shown = source if len(source) <= 60 else source[:57] + "..."
-    return ValueError(
-        f"{shown!r} is neither an existing file (no such file) nor valid {fmt} text ({problem}); "
-        f"pass a pathlib.Path to read a file, or use Parameters.from_{fmt.lower()}_string "
-        "for text"
-    )
-
-
-def _toml_fields(text: str, source: Any = None) -> dict[str, Any]:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        if source is not None:
-            raise _not_file_nor("TOML", str(source), str(exc)) from None
-        raise ValueError(f"not valid TOML text: {exc}") from None
-    return _unwrap(data, "TOML", "a [parameters] table")
-
-
-def _json_fields(text: str, source: Any = None) -> dict[str, Any]:
-    try:
-        data = json.loads(text, object_pairs_hook=_unique_keys)
-    except json.JSONDecodeError as exc:
-        if source is not None:
-            raise _not_file_nor("JSON", str(source), str(exc)) from None
-        raise ValueError(f"not valid JSON text: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError(
-            "JSON must hold an object of parameter fields; got "
-            f"{type(data).__name__}" + ("" if source is None else f" (and {source!r} is no file)")
-        )
-    return _unwrap(data, "JSON", 'a "parameters" object')
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json.loads keeps the last of repeated keys silently; a repeated field is a mistake.
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"JSON repeats the key {key!r}; each field may appear once")
-        out[key] = value
-    return out
-
-
-def _unwrap(data: dict[str, Any], fmt: str, table: str) -> dict[str, Any]:
-    """Fields at top level, or all inside the ``parameters`` table; a mix is refused."""
-    inner = data.get("parameters")
-    if not isinstance(inner, dict):
-        return data
-    others = sorted(k for k in data if k != "parameters")
-    if others:
-        # Merging would have to pick a winner for repeated names; refusing is unambiguous.
-        raise ValueError(
-            f"{fmt} has {table} and top-level keys {', '.join(map(repr, others))}; put every "
-            "field inside the table, or drop the table and keep them all at top level"
-        )
-    return inner
+        return cls(**toml_fields(text))
 
 
 def _broadcast_error(shapes: dict[str, tuple[int, ...]]) -> str | None:
@@ -603,28 +410,6 @@ def _same(a: Parameters, b: Parameters, name: str) -> bool:
 
 
 _NAMES = tuple(f.name for f in fields(Parameters))
-#: Names that misled, renamed (issue 11); the old name is still accepted, with a
-#: DeprecationWarning, wherever a parameter is named (constructor, replace, files, grids).
-RENAMED = {
-    "half_sinking": (
-        "sinking_scale",
-        "it is the e-folding scale s_h of the saturating and logit flows (the flow reaches "
-        "63% of its effect at s_h and half of it at s_h ln 2), not a half point",
-    ),
-}
-
-
-def canonical(name: str, *, stacklevel: int = 3) -> str:
-    """The current name of a parameter, warning once per call when ``name`` is a renamed one."""
-    if name not in RENAMED:
-        return name
-    new, why = RENAMED[name]
-    warnings.warn(
-        f"parameter {name!r} is deprecated, use {new!r}: {why}",
-        DeprecationWarning,
-        stacklevel=stacklevel,
-    )
-    return new
 
 
 def _translate(kwargs: dict[str, Any], *, warn: bool) -> dict[str, Any]:
