@@ -146,7 +146,7 @@ def test_huge_grid_is_refused_with_the_estimate_before_allocating(tmp_path, caps
 
 
 def test_sweep_streams_blocks_into_the_same_csv(tmp_path, monkeypatch):
-    import compensation.cli as cli
+    import compensation.cli.sweep as cli
 
     p = tmp_path / "p.toml"
     p.write_text("subsidy = 0.2\n", encoding="utf-8")
