@@ -35,30 +35,12 @@ from .flow import (
     form_of,
 )
 from .parameters import Parameters
-from .payoffs import savings_per_visit
+from .payoffs import leader_loss, primary_gain
 
 Array = NDArray[np.float64]
 Fn = Callable[[Array], Array]
 
 __all__: list[str] = []
-
-
-def leader_loss(p: Parameters) -> Array:
-    r""":math:`k_L`: what the leader's own payoff loses per moved visit, net of retained savings."""
-    return np.asarray(
-        p.leader_margin
-        - p.slot_value
-        - p.profit_share * p.primary_margin
-        - p.leader_savings_share * p.retained_share * savings_per_visit(p)
-    )
-
-
-def primary_gain(p: Parameters) -> Array:
-    r""":math:`k_P`: what primary care's own payoff gains per moved visit."""
-    return np.asarray(
-        (1 - p.profit_share) * p.primary_margin
-        + (1 - p.leader_savings_share) * p.retained_share * savings_per_visit(p)
-    )
 
 
 def net_loss(p: Parameters) -> Array:

@@ -14,10 +14,9 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
 from .._validation import check_domain
-from .flow import flow_share
 from .leader import net_loss
 from .parameters import Parameters
-from .payoffs import savings_per_visit
+from .payoffs import payoff_terms
 
 if TYPE_CHECKING:
     from .members import Members
@@ -142,27 +141,8 @@ def consortium_payoffs(
             )
     q = members.parameters(p)
     t = members.column("travel_cost", p)
-    f = q.passive_fraction + (1 - q.passive_fraction) * e
-    moved = q.common_share * q.visits * flow_share(q, s) * f
-    siphon = q.leader_margin - q.slot_value - q.profit_share * q.primary_margin
-    # Bundled payment (MODEL.md §6): the consortium keeps ψ of the insurer's saving on moved
-    # visits, the leader ω of that; a conditional subsidy is paid only while j is active.
-    saved = savings_per_visit(q) * moved
-    kept = q.retained_share * saved
-    paid = q.subsidy * s * (1 - q.conditional_subsidy + q.conditional_subsidy * e)
-    terms = (
-        -siphon * moved + q.leader_savings_share * kept + (q.price * e + q.brand_benefit - t) * s
-    ) + paid
-    primary = (
-        (1 - q.profit_share) * q.primary_margin * moved
-        + (1 - q.leader_savings_share) * kept
-        - (q.price + q.hosting_cost) * s * e
-        + (q.primary_subsidy - q.readiness_cost) * e
-    )
-    # The insurance fund is public money: its net saving counts at 1 + λ, like the subsidy.
-    extra = q.social_benefit * s * e + (1 + q.funds_cost) * (
-        saved - kept - paid - q.primary_subsidy * e
-    )
+    parts = payoff_terms(q, s, e)
+    terms, primary, extra = parts.leader - t * s, parts.primary, parts.public
     shape = np.broadcast_shapes(np.shape(terms), np.shape(primary), (n,))
     total = np.broadcast_to(s, shape).sum(axis=-1)
     leader = terms.sum(axis=-1) - (p.cost_linear * total + 0.5 * p.cost_quadratic * total * total)

@@ -7,6 +7,7 @@ against each other; no Python loop runs over grid points.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,6 +18,7 @@ from .flow import flow_share
 from .parameters import Parameters
 
 __all__ = ["Payoffs", "objectives", "payoffs", "savings_per_visit", "sinking_cost"]
+# leader_loss, primary_gain, Terms and payoff_terms are kernels for the other modules.
 
 
 @dataclass(frozen=True)
@@ -99,37 +101,72 @@ def savings_per_visit(p: Parameters) -> NDArray[np.float64]:
     )
 
 
-def payoffs_unchecked(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Payoffs:
-    visits = p.common_share * p.visits * flow_share(p, s)
-    moved = visits * (p.passive_fraction + (1 - p.passive_fraction) * e)
-    saved = savings_per_visit(p) * moved
-    kept = p.retained_share * saved
-    cost = p.cost_linear * s + 0.5 * p.cost_quadratic * s * s
+def leader_loss(p: Parameters) -> NDArray[np.float64]:
+    r""":math:`k_L`: what the leader's own payoff loses per moved visit, net of retained savings.
+
+    :math:`k_L = m_L - \rho_L - \varphi m_P - \omega \psi \sigma_M` in 万元 per visit.
+    """
+    return np.asarray(
+        p.leader_margin
+        - p.slot_value
+        - p.profit_share * p.primary_margin
+        - p.leader_savings_share * p.retained_share * savings_per_visit(p)
+    )
+
+
+def primary_gain(p: Parameters) -> NDArray[np.float64]:
+    r""":math:`k_P`: what primary care's own payoff gains per moved visit.
+
+    :math:`k_P = (1 - \varphi) m_P + (1 - \omega) \psi \sigma_M` in 万元 per visit.
+    """
+    return np.asarray(
+        (1 - p.profit_share) * p.primary_margin
+        + (1 - p.leader_savings_share) * p.retained_share * savings_per_visit(p)
+    )
+
+
+class Terms(NamedTuple):
+    """A sinking's payoff terms before the leader's cost of sinking (万元/yr)."""
+
+    leader: NDArray[np.float64]  # the leader's payoff gross of C(s)
+    primary: NDArray[np.float64]
+    insurer: NDArray[np.float64]
+    public: NDArray[np.float64]  # welfare beyond the two payoffs: benefit and public money
+
+
+def payoff_terms(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Terms:
+    """MODEL.md §4 per sink site, once: the two-player payoffs and §10's members both use it.
+
+    The cost of sinking is left out because a consortium pays it on the total, not per member.
+    """
+    moved = (
+        p.common_share
+        * p.visits
+        * flow_share(p, s)
+        * (p.passive_fraction + (1 - p.passive_fraction) * e)
+    )
+    insurer = (1 - p.retained_share) * savings_per_visit(p) * moved
     # A conditional subsidy is paid only while primary care is active (MODEL.md §4).
     paid = p.subsidy * s * (1 - p.conditional_subsidy + p.conditional_subsidy * e)
-    leader = (
-        -(p.leader_margin - p.slot_value - p.profit_share * p.primary_margin) * moved
-        + p.leader_savings_share * kept
-        - cost
-        + (p.price * e + p.brand_benefit) * s
-        + paid
-    )
+    leader = -leader_loss(p) * moved + (p.price * e + p.brand_benefit) * s + paid
     primary = (
-        (1 - p.profit_share) * p.primary_margin * moved
-        + (1 - p.leader_savings_share) * kept
+        primary_gain(p) * moved
         - (p.price + p.hosting_cost) * s * e
         + (p.primary_subsidy - p.readiness_cost) * e
     )
-    insurer = saved - kept
     # The insurance fund is public money: what it saves is worth 1 + λ, like the subsidy.
-    welfare = (
-        leader
-        + primary
-        + p.social_benefit * s * e
-        + (1 + p.funds_cost) * (insurer - paid - p.primary_subsidy * e)
+    public = p.social_benefit * s * e + (1 + p.funds_cost) * (
+        insurer - paid - p.primary_subsidy * e
     )
+    return Terms(leader, primary, insurer, public)
+
+
+def payoffs_unchecked(p: Parameters, s: NDArray[np.float64], e: NDArray[np.float64]) -> Payoffs:
+    t = payoff_terms(p, s, e)
+    leader = t.leader - (p.cost_linear * s + 0.5 * p.cost_quadratic * s * s)
+    welfare = leader + t.primary + t.public
     return Payoffs(
-        np.asarray(leader), np.asarray(primary), np.asarray(welfare), np.asarray(insurer)
+        np.asarray(leader), np.asarray(t.primary), np.asarray(welfare), np.asarray(t.insurer)
     )
 
 
