@@ -22,6 +22,7 @@ __all__ = [
     "Estimate",
     "block_size",
     "check_samples",
+    "check_targets",
     "estimate",
     "ordering_marginals",
     "union_orderings",
@@ -47,6 +48,22 @@ def check_target(tol: Any) -> float | None:
     if not np.isfinite(t) or t <= 0:
         raise ValueError(
             f"tol must be a finite standard error > 0 (unit of v) or None; got {tol!r}"
+        )
+    return t
+
+
+def check_targets(tol: Any, n: int) -> float | Array | None:
+    """A standard-error target: one for all players, or one per player (``inf`` for none).
+
+    Returns None, a float > 0, or an array of ``n`` values > 0 (``inf`` allowed, not all).
+    """
+    if tol is None or np.ndim(tol) == 0:
+        return check_target(tol)
+    t = np.asarray(tol, dtype=float)
+    if t.shape != (n,) or np.isnan(t).any() or (t <= 0).any() or not np.isfinite(t).any():
+        raise ValueError(
+            f"tol must be a standard error > 0 (unit of v), or {n} of them, one per player "
+            f"(inf: no target for that player, not all); got shape {t.shape}: {t.tolist()}"
         )
     return t
 
@@ -179,11 +196,19 @@ class Estimate:
 
 
 def estimate(
-    draw: Any, n: int, *, blocks: int, per_call: int, target: float | None
+    draw: Any,
+    n: int,
+    *,
+    blocks: int,
+    per_call: int,
+    target: float | Array | None,
+    first: int = 2 * MIN_BLOCKS,
 ) -> tuple[Estimate, bool]:
     """Draw blocks (``draw(b)`` gives ``(b, n)`` block means) until the budget or the target.
 
-    Returns the estimate and whether the target was met (True when there is no target).
+    ``target`` is one standard error for all players or one per player; ``first`` is the
+    blocks of the first call under a target, from which the rest is sized. Returns the
+    estimate and whether the target was met (True when there is no target).
     """
     est = Estimate(n)
     met = target is None
@@ -192,14 +217,14 @@ def estimate(
         if target is not None:
             # Calls sized by the blocks the target still needs (the error falls as 1/sqrt),
             # so a large call does not overshoot it; a small first call gives the estimate.
-            need = 2 * MIN_BLOCKS
+            need = first
             if est.blocks >= 2:
-                ratio = float(est.error.max()) / target
+                ratio = float(np.max(est.error / target))
                 need = math.ceil(1.1 * est.blocks * max(ratio**2 - 1.0, 0.0)) + 1
             b = min(b, max(need, 1))
         est.add(draw(b))
         trusted = est.blocks >= min(MIN_BLOCKS, blocks)
-        if target is not None and trusted and float(est.error.max()) <= target:
+        if target is not None and trusted and bool(np.all(est.error <= target)):
             met = True
             break
     return est, met

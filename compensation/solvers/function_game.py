@@ -75,13 +75,18 @@ class FunctionGame:
         it instead of ``n + 1`` rows of ``function`` per ordering, which pays when prefixes
         can be updated one player at a time (a running sum: :math:`O(n)` instead of
         :math:`O(n^2)` per ordering). It must agree with ``function``.
+    veto : sequence of int, default ()
+        Veto players :math:`D`: :math:`v(T) = 0` unless :math:`D \subseteq T` (a
+        consortium's leader). Checked here on the coalitions :math:`N \setminus \{i\}`;
+        the sampled Shapley value then puts them first in every ordering (and checks more).
 
     Raises
     ------
     ValueError
         If ``n`` is not an integer ≥ 1, ``names`` does not have ``n`` entries, ``batch`` < 1,
-        or the function returns the wrong shape, a non-finite value, or a non-zero
-        :math:`v(\emptyset)`.
+        the function returns the wrong shape, a non-finite value, or a non-zero
+        :math:`v(\emptyset)`, or ``veto`` names a player out of range, twice, or one
+        without whom the other players are worth more than 0.
 
     Examples
     --------
@@ -91,6 +96,8 @@ class FunctionGame:
     >>> g = FunctionGame(3, lambda t: (t[:, 0] & t[:, 1:].any(axis=1)).astype(float))
     >>> g.grand, g.value((1, 2)), g.value((0, 2))
     (1.0, 0.0, 1.0)
+    >>> FunctionGame(3, g.function, veto=(0,)).veto  # no glove pair without player 0
+    (0,)
     """
 
     n: int
@@ -98,6 +105,7 @@ class FunctionGame:
     names: tuple[str, ...] = field(default=())
     batch: int = BATCH
     prefix: Callable[[NDArray[np.intp]], ArrayLike] | None = None
+    veto: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         n = self.n
@@ -115,6 +123,7 @@ class FunctionGame:
         if ends[0] != 0:
             raise ValueError(f"function must give v(empty coalition) = 0; got {ends[0]!r}")
         object.__setattr__(self, "_grand", float(ends[1]))
+        self._check_veto()
         if self.prefix is not None:
             order = np.arange(n)[None, :]
             chain = self.prefixes(order)[0]
@@ -123,6 +132,23 @@ class FunctionGame:
                 raise ValueError(
                     "prefix disagrees with function on the ordering 0, 1, ..., n-1: "
                     f"{chain.tolist()} vs {direct.tolist()}"
+                )
+
+    def _check_veto(self) -> None:
+        veto = tuple(self.veto)
+        if any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in veto) or (
+            len(set(veto)) != len(veto) or any(not 0 <= i < self.n for i in veto)
+        ):
+            raise ValueError(f"veto must be distinct players in 0..{self.n - 1}; got {veto!r}")
+        object.__setattr__(self, "veto", tuple(sorted(int(i) for i in veto)))
+        if veto:
+            rows = ~np.eye(self.n, dtype=bool)[list(self.veto)]
+            worth = self.evaluate(rows)
+            bad = np.flatnonzero(np.abs(worth) > 1e-9 * (1.0 + abs(self.grand)))
+            if bad.size:
+                raise ValueError(
+                    f"veto player {self.veto[bad[0]]} is not one: the others are worth "
+                    f"{worth[bad[0]]:.6g} ≠ 0 without it"
                 )
 
     @property
