@@ -65,7 +65,7 @@ from .model.payoffs import Payoffs, objectives, payoffs, savings_per_visit, sink
 from .policy.acceptability import AcceptabilityCurve, acceptability_curve
 from .policy.allocation import SinkingAllocation, allocate_sinking
 from .policy.consortium import coalition_values
-from .policy.consortium_game import ConsortiumValue, consortium_game
+from .policy.consortium_game import CoalitionValues, ConsortiumValue, consortium_game
 from .policy.consortium_subsidy import ConsortiumSubsidy, consortium_subsidy
 from .policy.cooperation import CooperationValue, cooperation_value
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
@@ -237,6 +237,7 @@ __all__ = [
     "BanzhafValue",
     "Bankruptcy",
     "BigBoss",
+    "CoalitionValues",
     "ConsortiumValue",
     "FunctionGame",
     "OwenValue",

@@ -1,0 +1,355 @@
+r"""Exact coalition values of the consortium game by branch and bound (MODEL.md §10).
+
+Helpers of :mod:`compensation.policy.consortium_game`. A coalition's value is
+
+.. math::
+
+    v(T) = \max_{0 \le s_j \le u_j,\ \sum_j s_j \le \bar S}
+    \sum_{j \in T} \tilde h_j(s_j) - C\Big(\sum_j s_j\Big), \qquad
+    C(S) = c_1 S + \tfrac12 c_2 S^2 .
+
+The relaxation replaces each :math:`\tilde h_j` by the upper concave hull of its values on a
+grid, a fractional knapsack solved greedily; it puts every member on a hull vertex except the
+one whose edge is filled part-way. Only that member can open a gap, and only when its edge
+*bridges* a non-concave stretch (a readiness cost at 0, a flow cap) or starts at the jump at 0.
+A branch splits that member's domain, at the jump (:math:`\{0\}` against :math:`(0, u_j]`) or
+at the grid point deepest below the bridge; each child is the same relaxation with the
+member's hull taken over its piece only. Pieces shrink, so the search ends; it stops as soon as
+every open node's bound is within the tolerance of the best feasible value found.
+
+The relaxation is exact on the grid's piecewise-linear interpolant of each term. For the linear
+flow (kinks on the grid) that *is* the term. For curved flows each member's term exceeds its
+interpolant by at most ``excess[j]`` (tangent lines bound a concave cell, the chord a convex
+one), added to the upper bound: raise ``grid`` to shrink it quadratically.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from .._results import Result
+from ._member_hull import upper_hull
+
+__all__ = ["MAX_NODES", "TOL", "CoalitionValues", "branch_and_bound", "excess"]
+
+TOL = 1e-9  # relative optimality gap of a certified value (absolute below 1 万元)
+MAX_NODES = 10_000  # nodes per coalition before the search stops and reports its bound
+CELLS = 1 << 22  # floats per batch of nodes: nodes × (edges + piece edges + members)
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CoalitionValues(Result):
+    r"""Coalition values with their certificates (万元/yr).
+
+    Attributes
+    ----------
+    values : ndarray
+        :math:`v(T)`, the best feasible joint surplus found, one per coalition.
+    upper : ndarray
+        A proven upper bound of :math:`v(T)`.
+    certified : ndarray of bool
+        ``upper - values <= tol * max(1, |values|)``: the value is optimal to ``tol``.
+    nodes : ndarray of int
+        Branch-and-bound nodes solved per coalition (0: the greedy fill was already exact).
+    tol : float
+        The relative tolerance of the certificate.
+
+    Examples
+    --------
+    >>> from compensation import Parameters
+    >>> from compensation.model.members import Members
+    >>> from compensation.policy.consortium_game import consortium_game
+    >>> m = Members(name=["A", "B"], visits=[120_000, 60_000], readiness_cost=2.0)
+    >>> r = consortium_game(Parameters(subsidy=0.2), m, leader_capacity=600).function.solve(
+    ...     [[True, True, True], [True, False, True], [False, True, True]])
+    >>> r.values.round(3).tolist(), bool(r.certified.all())
+    ([21.426, 17.536, 0.0], True)
+    """
+
+    values: Array
+    upper: Array
+    certified: NDArray[np.bool_]
+    nodes: NDArray[np.intp]
+    tol: float
+
+    @property
+    def gap(self) -> Array:
+        """``upper - values`` (万元/yr), ≥ 0."""
+        return np.asarray(self.upper - self.values)
+
+    @property
+    def all_certified(self) -> bool:
+        """Whether every value is optimal to ``tol``."""
+        return bool(self.certified.all())
+
+
+class _Pieces:
+    """The pieces a search has cut members into: id -> member, start, hull edges (padded)."""
+
+    def __init__(self, cv: Any) -> None:
+        self.cv, self.size = cv, cv.points.shape[1] - 1  # edges per piece at most
+        self.ids: dict[tuple[int, int, int, bool], int] = {}
+        self.rows: list[tuple[Any, ...]] = []
+        self.table: tuple[Array, ...] = ()
+        self.cuts: dict[tuple[int, int, int, bool], list[int]] = {}
+        e, n = cv.owner.size, len(cv.const)
+        self.onehot = sp.csr_matrix((np.ones(e), (np.arange(e), cv.owner)), shape=(e, n))
+
+    def get(self, j: int, lo: int, hi: int, open_: bool) -> int:
+        key = (j, lo, hi, open_)
+        if key not in self.ids:
+            g, v = _piece(self.cv, j, (lo, hi, open_))
+            sl, wd = np.full(self.size, -np.inf), np.zeros(self.size)
+            gp, verts = np.zeros(self.size, dtype=bool), np.zeros(1, dtype=np.intp)
+            if g.size > 1:
+                vx, s1, w1, br = upper_hull(g[None], v[None])
+                n = g.size - 1
+                sl[:n], wd[:n], gp[:n] = s1[0], w1[0], br[0]
+                gp[0] |= lo == 0 and not open_ and self.cv.const[j] < v[0]  # the jump at 0
+                verts = np.unique(vx[0])
+            self.ids[key] = len(self.rows)
+            self.rows.append((j, g[0], v[0], sl, wd, gp, verts, key))
+            self.table = ()
+        return self.ids[key]
+
+    def arrays(self) -> tuple[Array, ...]:
+        if not self.table:
+            cols = list(zip(*self.rows))
+            self.table = tuple(np.asarray(c) for c in cols[:6])
+        return self.table
+
+
+def _piece(cv: Any, j: int, rng: tuple[int, int, bool]) -> tuple[Array, Array]:
+    lo, hi, open_ = rng
+    g = cv.points[j, lo : hi + 1]
+    v = cv.values[j, lo : hi + 1].copy()
+    if open_:
+        v[0] = cv.const[j]  # the right limit at 0: the point 0 is the sibling branch
+    return g, v
+
+
+def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]:
+    """Greedy fill of each node's hull edges, members of ``pid`` kept on their pieces.
+
+    The pieces' edges are merged into the global slope order by position, not by sorting:
+    ``O(E + X^2)`` per node for ``E`` edges and ``X`` piece edges.
+    """
+    k, n = inside.shape
+    member, start, sval, sl, wd, gp = pieces.arrays() if pid.size else (np.zeros(0),) * 6
+    valid = pid >= 0
+    safe = np.where(valid, pid, 0)
+    pm = np.where(valid, member[safe], 0).astype(np.intp) if pid.size else pid
+    held = inside.copy()
+    rr = np.broadcast_to(np.arange(k)[:, None], pid.shape)
+    held[rr[valid], pm[valid]] = False
+    wb = np.where(held[:, cv.owner], cv.width, 0.0)
+    fixed = np.where(valid, start[safe], 0.0).sum(axis=1) if pid.size else np.zeros(k)
+    worth = held @ np.maximum(cv.const, 0.0)
+    worth = worth + (np.where(valid, sval[safe], 0.0).sum(axis=1) if pid.size else 0.0)
+    x_slope = np.where(valid[..., None], sl[safe], -np.inf).reshape(k, -1) if pid.size else None
+    cost_c1 = cv.c1
+    cap = cv.capacity - fixed
+    e = cv.slope.size
+    cum = np.cumsum(wb, axis=1) - wb  # base edges before each base edge
+    if x_slope is not None and x_slope.shape[1]:
+        xw = np.where(valid[..., None], wd[safe], 0.0).reshape(k, -1)
+        xg = np.where(valid[..., None], gp[safe], False).reshape(k, -1)
+        xo = np.repeat(pm, pieces.size, axis=1)
+        pos = np.searchsorted(-cv.slope, -x_slope, side="right")
+        flat = (np.arange(k)[:, None] * (e + 1) + pos).ravel()
+        add = np.bincount(flat, weights=xw.ravel(), minlength=k * (e + 1)).reshape(k, e + 1)
+        cum = cum + np.cumsum(add, axis=1)[:, :e]
+        base_before = np.concatenate([np.zeros((k, 1)), np.cumsum(wb, axis=1)], axis=1)
+        order = np.argsort(-x_slope, axis=1, kind="stable")  # piece edges among themselves
+        ws = np.take_along_axis(xw, order, 1)
+        among = np.empty_like(xw)
+        np.put_along_axis(among, order, np.cumsum(ws, axis=1) - ws, 1)
+        xb = np.take_along_axis(base_before, pos, 1) + among
+        reach = np.minimum((x_slope - cost_c1) / cv.c2 - fixed[:, None], cap[:, None])
+        xx = np.where(xw > 0, np.clip(reach - xb, 0.0, xw), 0.0)
+        xpart = (xx > 0) & (xx < xw) & xg
+        extra = (xx * np.where(xw > 0, x_slope, 0.0)).sum(axis=1)
+    else:
+        xx, xo, xpart = np.zeros((k, 0)), np.zeros((k, 0), dtype=np.intp), np.zeros((k, 0), bool)
+        x_slope, extra = np.zeros((k, 0)), np.zeros(k)
+    reach = np.minimum((cv.slope - cost_c1) / cv.c2 - fixed[:, None], cap[:, None])
+    x = np.clip(reach - cum, 0.0, wb)
+    total = fixed + x.sum(axis=1) + xx.sum(axis=1)
+    bound = worth + x @ cv.slope + extra - cv._cost(total)
+    bound = np.where(fixed <= cv.capacity * (1 + 1e-12), bound, -np.inf)
+    share = np.asarray(x @ pieces.onehot)
+    share[rr[valid], pm[valid]] += start[safe][valid]  # one piece per member and node
+    if xx.shape[1]:
+        flat = (np.arange(k)[:, None] * n + xo).ravel()
+        share += np.bincount(flat, weights=xx.ravel(), minlength=k * n).reshape(k, n)
+    # the part-way gapped edge, if any: the steepest of the base and the piece edges
+    bpart = (x > 0) & (x < wb) & cv.gapped
+    b_i = np.argmax(bpart, axis=1)
+    b_s = np.where(bpart.any(axis=1), cv.slope[np.minimum(b_i, max(e - 1, 0))] if e else 0, -np.inf)
+    x_s = np.where(xpart, x_slope, -np.inf).max(axis=1, initial=-np.inf)
+    x_i = np.argmax(np.where(xpart, x_slope, -np.inf), axis=1) if xx.shape[1] else b_i
+    x_owner = xo[np.arange(k), x_i] if xx.shape[1] else -1
+    split = np.where(b_s >= x_s, cv.owner[b_i] if e else -1, x_owner)
+    split = np.where(np.isfinite(np.maximum(b_s, x_s)), split, -1)
+    value = np.where(inside, cv.term(share), 0.0).sum(axis=1) - cv._cost(share.sum(axis=1))
+    value = np.where(np.isfinite(bound), value, -np.inf)
+    return bound, share, split.astype(np.intp), value
+
+
+def _relax_chunked(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]:
+    step = max(1, CELLS // (cv.slope.size + pid.shape[1] * (pieces.size + 8) + inside.shape[1]))
+    if len(inside) <= step:
+        return _relax(cv, pieces, inside, pid)
+    parts = [_relax(cv, pieces, inside[i : i + step], pid[i : i + step])
+             for i in range(0, len(inside), step)]  # fmt: skip
+    return tuple(np.concatenate(c) for c in zip(*parts))
+
+
+def _children(cv: Any, pieces: _Pieces, pid: list[int], j: int, at: float) -> list[list[int]]:
+    """Cut member j's piece at the jump and where it turns convex, else at its deepest point."""
+    slot = next((d for d, x in enumerate(pid) if x >= 0 and pieces.rows[x][0] == j), len(pid))
+    key = pieces.rows[pid[slot]][7] if slot < len(pid) else (j, 0, pieces.size, False)
+    parts = pieces.cuts.get(key)
+    if parts is None:
+        _, lo, hi, open_ = key
+        g, v = _piece(cv, j, (lo, hi, open_))
+        if lo == 0 and not open_ and cv.const[j] < v[0]:
+            cut = [(0, 0, False), *_runs(cv, j, 0, hi, True)]  # the jump at 0 first
+        else:
+            cut = _runs(cv, j, lo, hi, open_)
+        parts = [pieces.get(j, *x) for x in cut] if len(cut) > 1 else []
+        pieces.cuts[key] = parts
+    if not parts:  # one convex run under a bridge: cut at its deepest grid point
+        _, lo, hi, open_ = key
+        g, v = _piece(cv, j, (lo, hi, open_))
+        verts = pieces.rows[pieces.get(*key)][6]
+        a = int(verts[max(np.searchsorted(g[verts], at, side="right") - 1, 0)])
+        b = int(verts[min(np.searchsorted(verts, a) + 1, verts.size - 1)])
+        if b - a < 2:
+            return []
+        chord = v[a] + (g[a + 1 : b] - g[a]) * (v[b] - v[a]) / (g[b] - g[a])
+        m = lo + a + 1 + int(np.argmax(chord - v[a + 1 : b]))
+        parts = [pieces.get(j, lo, m, open_), pieces.get(j, m, hi, False)]
+    head, tail = pid[:slot], pid[slot + 1 :]
+    return [[*head, x, *tail] for x in parts]
+
+
+def _runs(cv: Any, j: int, lo: int, hi: int, open_: bool) -> list[tuple[int, int, bool]]:
+    """The piece cut where its interpolant turns convex: concave runs, convex stretches."""
+    g, v = _piece(cv, j, (lo, hi, open_))
+    dg = np.diff(g)
+    d = np.diff(v) / np.where(dg > 0, dg, 1.0)
+    tol = 1e-9 * (1.0 + np.abs(d).max(initial=0.0))
+    cut = np.flatnonzero((d[1:] > d[:-1] + tol) & (dg[1:] > 0) & (dg[:-1] > 0)) + 1
+    ends = [0, *cut.tolist(), g.size - 1]
+    parts: list[list[int]] = []  # [first, last, made of single cells]
+    for a, b in itertools.pairwise(ends):
+        if b - a == 1 and parts and parts[-1][2]:
+            parts[-1][1] = b  # single cells in a row: one convex stretch
+        else:
+            parts.append([a, b, int(b - a == 1)])
+    return [(lo + a, lo + b, open_ and a == 0) for a, b, _ in parts]
+
+
+def branch_and_bound(
+    cv: Any, rows: Any, start: Array, *, tol: float = TOL, max_nodes: int = MAX_NODES
+) -> tuple[Array, Array, NDArray[np.intp]]:
+    """(values, upper bounds, nodes) of coalitions ``rows`` (leader in each), from ``start``.
+
+    Best values found and the bounds of closed nodes are kept per row; the open nodes of all
+    rows are solved together, one level of the search at a time.
+    """
+    inside = np.asarray(rows, dtype=bool)[:, 1:]
+    m = len(inside)
+    pieces = _Pieces(cv)
+    best, closed = np.asarray(start, dtype=float).copy(), np.full(m, -np.inf)
+    nodes = np.zeros(m, dtype=np.intp)
+    owner, pid = np.arange(m), np.zeros((m, 0), dtype=np.intp)
+    while owner.size:
+        bound, share, split, value = _relax_chunked(cv, pieces, inside[owner], pid)
+        np.maximum.at(best, owner, value)
+        atol = tol * np.maximum(1.0, np.abs(best[owner]))
+        stop = (split < 0) | (bound <= best[owner] + atol) | (nodes[owner] >= max_nodes)
+        np.maximum.at(closed, owner[stop], bound[stop])
+        kids: list[list[int]] = []
+        who: list[int] = []
+        rows_ = pid.tolist()
+        for i in np.flatnonzero(~stop).tolist():
+            new = _children(cv, pieces, [x for x in rows_[i] if x >= 0], int(split[i]),
+                            float(share[i, split[i]]))  # fmt: skip
+            if not new:
+                closed[owner[i]] = max(closed[owner[i]], bound[i])
+            kids += new
+            who += [int(owner[i])] * len(new)
+        width = max((len(x) for x in kids), default=0)
+        pid = np.array([x + [-1] * (width - len(x)) for x in kids], dtype=np.intp)
+        pid = pid.reshape(len(kids), width)
+        owner = np.asarray(who, dtype=np.intp)
+        np.add.at(nodes, owner, 1)
+    upper = np.maximum(closed, best) + inside @ cv.excess
+    return best, upper, nodes
+
+
+def excess(cv: Any, q: Any, form: Any) -> Array:
+    r"""Per member, a bound of :math:`\max_s \tilde h_j(s) - \text{interpolant}_j(s)` (万元/yr).
+
+    On each grid cell the term is bounded by its tangents where it is concave and by its chord
+    where it is convex; a cell whose ends differ in curvature is split at the inflection
+    (bisection; the flows of §3 have at most one). The first cell starts from the right limit
+    at 0, below the point 0 when there is a readiness cost.
+    """
+    g = cv.points  # (N, G)
+    a, b = g[:, :-1], g[:, 1:]
+    ya, yb = _term(cv, q, form, a, open_=True), _term(cv, q, form, b)
+    width = np.where(b > a, b - a, 1.0)
+    chord = (yb - ya) / width
+
+    def above(x: Array) -> Array:  # the term over the chord, and its bound on [lo, hi]
+        return _term(cv, q, form, x, open_=True) - (ya + chord * (x - a))
+
+    curv_a, curv_b = _curv(cv, q, form, a), _curv(cv, q, form, b)
+    lo, hi = a.copy(), b.copy()
+    mixed = (curv_a < 0) != (curv_b < 0)
+    for _ in range(60 if mixed.any() else 0):
+        mid = 0.5 * (lo + hi)
+        same = (_curv(cv, q, form, mid) < 0) == (curv_a < 0)
+        lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    x = np.where(mixed, 0.5 * (lo + hi), b)  # the inflection, or the cell's right end
+    out = np.maximum(_concave_part(cv, q, form, a, x, above=above), 0.0)
+    out = np.maximum(out, np.where(mixed, _concave_part(cv, q, form, x, b, above=above), 0.0))
+    # convex stretches lie under their chord, whose ends are term values: covered by above()
+    out = np.maximum(out, np.where(mixed, above(x), 0.0))
+    return np.where(b > a, out, 0.0).max(axis=1, initial=0.0)
+
+
+def _concave_part(cv: Any, q: Any, form: Any, lo: Array, hi: Array, *, above: Any) -> Array:
+    """Bound of the term over the chord on [lo, hi] if concave there (tangents), else 0."""
+    concave = (_curv(cv, q, form, lo) <= 0) & (_curv(cv, q, form, hi) <= 0) & (hi > lo)
+    da, db = _slope(cv, q, form, lo), _slope(cv, q, form, hi)
+    ya, yb = _term(cv, q, form, lo, open_=True), _term(cv, q, form, hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (yb - ya + da * lo - db * hi) / (da - db)  # where the two tangents meet
+    x = np.where(np.isfinite(x), np.clip(x, lo, hi), lo)
+    top = ya + da * (x - lo)
+    gap = top - (_term(cv, q, form, x, open_=True) - above(x))  # tangent minus chord at x
+    return np.where(concave, np.maximum(gap, above(lo)), 0.0)
+
+
+def _term(cv: Any, q: Any, form: Any, s: Array, *, open_: bool = False) -> Array:
+    h = cv.beta[:, None] * s - cv.kappa[:, None] * form.share(q, s.T).T + cv.const[:, None]
+    return h if open_ else np.where(s > 0, h, np.maximum(cv.const[:, None], 0.0))
+
+
+def _slope(cv: Any, q: Any, form: Any, s: Array) -> Array:
+    return cv.beta[:, None] - cv.kappa[:, None] * form.slope(q, s.T, "right").T
+
+
+def _curv(cv: Any, q: Any, form: Any, s: Array) -> Array:
+    return -cv.kappa[:, None] * form.curvature(q, s.T).T
