@@ -1,15 +1,18 @@
 """Every equilibrium of k×k games: compensation against every peer, in one run.
 
-Peers: QuantEcon's ``vertex_enumeration`` (qhull on both polytopes) and
-``support_enumeration`` (numba), pygambit's ``enummixed`` (exact, complete), nashpy's
-support enumeration. Random normal games (nondegenerate) and integer games with payoffs in
-{0, 1, 2} (degenerate) of each size. Each peer's time is divided by ours (ratio > 1: we are
-faster) and the equilibria it missed are counted against ours, which are checked by regret
-and, up to 7×7, against the exhaustive ``method="bases"`` oracle. Slow peers are run only
-up to the size where one game takes seconds; missing peers are skipped with a note.
+Peers: QuantEcon's ``vertex_enumeration`` (qhull on both polytopes, labels from qhull's
+triangulated facets) and ``support_enumeration`` (numba), pygambit's ``enummixed`` (exact,
+complete), nashpy's support enumeration. Random normal games (nondegenerate) and integer games
+with payoffs in {0, 1, 2} (degenerate, tie-heavy) of each size. Every solver's time is the
+median of several runs of each game (numba compiled beforehand); each peer's time is divided
+by ours (ratio > 1: we are faster), and the extreme equilibria it missed are counted against
+ours, which are checked by regret and, up to 7×7, against the exhaustive ``method="bases"``
+oracle. Slow peers are run only up to the size where one game takes seconds; missing peers
+are skipped with a note. ``--large`` adds k = 12, 14, 16 (one run each).
 """
 
 import argparse
+import statistics
 import time
 import warnings
 
@@ -19,17 +22,34 @@ from compensation.solvers.equilibria import nash_equilibria
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--quick", action="store_true")
+parser.add_argument("--large", action="store_true", help="add k = 12, 14, 16")
 args = parser.parse_args()
-sizes = [4, 6, 8] if args.quick else [10, 12, 14, 16]
-games_per_size = 1 if args.quick else 2
+sizes = [3, 4] if args.quick else [3, 4, 6, 8, 10] + ([12, 14, 16] if args.large else [])
+games_per_size = 1 if args.quick else 3
 # Largest k each peer is run at (beyond it one game takes minutes).
 limit = {"qe-vertex": 16, "qe-support": 10, "gambit": 10, "nashpy": 6}
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+def repeats(k):
+    return 3 if args.quick else (9 if k <= 8 else 5 if k <= 10 else 1)
+
+
+def timed(fn, runs):
+    """Result, median wall time and median CPU time of ``runs`` calls (one if over 0.2 s).
+
+    On a loaded machine a call longer than the scheduler's time slice waits for other
+    processes, so its wall time grows more than a short call's: the CPU time of the calling
+    thread (qhull and numba both run on it) is the fairer comparison there.
+    """
+    wall, cpu = [], []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.thread_time()
+        out = fn()
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.thread_time() - c0)
+        if wall[0] > 0.2:
+            break
+    return out, statistics.median(wall), statistics.median(cpu)
 
 
 def key(x, y):
@@ -51,7 +71,7 @@ def quantecon_solvers():
         "qe-support": lambda A, B: gt.support_enumeration(game(A, B)),
     }
     for solve in out.values():  # compile once, outside the timing
-        solve(np.eye(2), np.eye(2))
+        solve(np.eye(3), np.eye(3))
     return out
 
 
@@ -84,13 +104,15 @@ def nashpy_solver():
 
 warnings.simplefilter("ignore", RuntimeWarning)  # nashpy warns on even counts
 peers = {**quantecon_solvers(), **gambit_solver(), **nashpy_solver()}
+nash_equilibria(np.eye(3), np.eye(3))  # import scipy.spatial and fill caches outside timing
 rng = np.random.default_rng(10)
 print(
-    f"{'game':>10} {'k':>3} {'ours s':>8} {'#eq':>4} "
-    + " ".join(f"{p + ' s':>13} {'miss':>4}" for p in peers)
+    f"{'game':>8} {'k':>3} {'ours ms':>9} {'#eq':>4} "
+    + " ".join(f"{p + ' ms':>13} {'miss':>4}" for p in peers)
 )
 totals: dict[tuple[str, str, int], float] = {}
-missed: dict[str, int] = {p: 0 for p in peers}
+cpus: dict[tuple[str, str, int], float] = {}
+missed: dict[tuple[str, str], int] = {}
 for kind in ("random", "integer"):
     for k in sizes:
         for _ in range(games_per_size):
@@ -98,32 +120,38 @@ for kind in ("random", "integer"):
                 A, B = rng.standard_normal((k, k)), rng.standard_normal((k, k))
             else:
                 A, B = (rng.integers(0, 3, (k, k)).astype(float) for _ in range(2))
-            eq, t = timed(lambda: nash_equilibria(A, B))
+            eq, t, c = timed(lambda: nash_equilibria(A, B), repeats(k))
             assert eq.max_regret() < 1e-9
             if k <= 7:
                 oracle = nash_equilibria(A, B, method="bases")
                 assert {key(*e) for e in oracle.equilibria} == {key(*e) for e in eq.equilibria}
             ours = {key(*e) for e in eq.equilibria}
             totals["ours", kind, k] = totals.get(("ours", kind, k), 0.0) + t
-            row = f"{kind:>10} {k:>3} {t:8.3f} {len(eq):>4} "
+            cpus["ours", kind, k] = cpus.get(("ours", kind, k), 0.0) + c
+            row = f"{kind:>8} {k:>3} {1e3 * t:9.3f} {len(eq):>4} "
             for name, solve in peers.items():
                 if k > limit[name]:
                     row += f"{'-':>13} {'':>4} "
                     continue
-                theirs, tp = timed(lambda solve=solve: solve(A, B))
+                theirs, tp, cp = timed(lambda solve=solve: solve(A, B), repeats(k))
                 totals[name, kind, k] = totals.get((name, kind, k), 0.0) + tp
+                cpus[name, kind, k] = cpus.get((name, kind, k), 0.0) + cp
                 miss = len(ours - {key(x, y) for x, y in theirs})
-                missed[name] += miss
-                row += f"{tp:13.3f} {miss:>4} "
+                missed[name, kind] = missed.get((name, kind), 0) + miss
+                row += f"{1e3 * tp:13.3f} {miss:>4} "
             print(row, flush=True)
-print()
-for name in peers:
-    for kind in ("random", "integer"):
-        ratios = [
-            f"k={k}: {totals[name, kind, k] / totals['ours', kind, k]:.2f}"
-            for k in sizes
-            if (name, kind, k) in totals
-        ]
-        if ratios:
-            print(f"{name} time / ours ({kind}): ratio " + ", ".join(ratios))
-    print(f"{name}: equilibria missed in all (extreme ones we found, it did not): {missed[name]}")
+for label, table in (("wall", totals), ("CPU", cpus)):
+    print()
+    print(f"{label} time ratio, peer / ours (> 1: ours faster; sums of per-game medians):")
+    for name in peers:
+        for kind in ("random", "integer"):
+            ratios = [
+                f"k={k}: {table[name, kind, k] / table['ours', kind, k]:.2f}"
+                for k in sizes
+                if (name, kind, k) in table
+            ]
+            if ratios:
+                print(f"  {name} ({kind}): ratio " + ", ".join(ratios))
+print("extreme equilibria each peer missed (found by ours, not by it):")
+for (name, kind), count in missed.items():
+    print(f"  {name} ({kind}): {count}")

@@ -10,6 +10,8 @@ from numpy.typing import NDArray
 
 __all__ = ["joggled_vertices"]
 
+RELAX = 1e-6  # relative loosening of the constraints before joggling
+
 
 def joggled_vertices(
     G: NDArray[np.float64],
@@ -25,8 +27,12 @@ def joggled_vertices(
     """
     from scipy.spatial import ConvexHull, QhullError
 
+    # Loosen each constraint by a random relative 1e-6 (its polar point moves inward along its
+    # ray): then no d constraints with dependent normals meet at a joggled vertex, so its
+    # basis is regular and every vertex is some basis's exact solution (see Notes there).
+    loosen = 1.0 + RELAX * np.random.default_rng(0).random(len(points))
     try:
-        hull = ConvexHull(points, qhull_options="QJ")
+        hull = ConvexHull(points / loosen[:, None], qhull_options="QJ")
     except QhullError:  # pragma: no cover - qhull gave up joggling; the exact hull decides
         return None
     eq = hull.equations

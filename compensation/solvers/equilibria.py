@@ -4,7 +4,9 @@ Generic solver: it knows nothing of :class:`~compensation.Parameters` and is tes
 games. Equilibria are the completely labelled vertex pairs of the best-response polytopes
 (von Stengel 2002). ``method="polytope"`` finds the vertices by qhull on the polar
 (``compensation.solvers.vertex``), at a cost that follows the number of vertices;
-``method="bases"`` solves every basis in numpy batches (the exhaustive oracle of the tests).
+``method="bases"`` solves every basis in numpy batches (the exhaustive oracle of the tests);
+``method="auto"`` solves the same bases of small games in one batch
+(``compensation.solvers._bases``), where numpy's per-call overhead sets the time.
 Both find every equilibrium of a nondegenerate game and every *extreme* equilibrium of a
 degenerate one; the equilibrium set of a degenerate game is the union of the products of
 convex hulls listed in ``components`` (maximal Nash subsets, Audet et al. 2001). One
@@ -23,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
+from ._bases import small_equilibria
 from .two_by_two import TwoByTwoSolution, solve_2x2
 from .vertex import equilibrium_vertices
 
@@ -32,6 +35,7 @@ Profile = tuple[NDArray[np.float64], NDArray[np.float64]]
 
 MAX_BASES = 3_000_000  # about 20 s of numpy on one core; larger games need another algorithm
 AUTO_BASES = 252  # up to here (5×5) solving every basis beats building a convex hull
+SMALL_MAX = 5  # "auto" solves both polytopes' bases in one batch up to this many strategies
 MAX_STRATEGIES = 20  # qhull's cost grows with the vertex count, about 10^5 at 16 dimensions
 
 
@@ -241,12 +245,10 @@ def _components(pairs: list[tuple[int, int]]) -> list[tuple[frozenset[int], froz
         new = {a & b for a in frontier for b in concepts} - concepts - {frozenset()}
         concepts |= new
         frontier = new
-    out = []
-    for ys in concepts:
-        xs = frozenset(i for i, nb in neigh.items() if ys <= nb)
-        out.append((xs, ys))
-    maximal = [c for c in out if not any(c != o and c[0] <= o[0] and c[1] <= o[1] for o in out)]
-    return sorted(maximal, key=lambda c: (sorted(c[0]), sorted(c[1])))
+    # Each closed set of columns with every row adjacent to all of it is a formal concept,
+    # hence already a maximal biclique: no pair of them is nested.
+    out = [(frozenset(i for i, nb in neigh.items() if ys <= nb), ys) for ys in concepts]
+    return sorted(out, key=lambda c: (sorted(c[0]), sorted(c[1])))
 
 
 def nash_equilibria(
@@ -267,8 +269,10 @@ def nash_equilibria(
         ``"polytope"``: vertices of the best-response polytopes by qhull on the polar
         (:mod:`compensation.solvers.vertex`), cost following the number of vertices;
         ``"bases"``: every basis solved in numpy batches (the exhaustive oracle, at most
-        ``MAX_BASES`` bases); ``"auto"``: ``"bases"`` for games of at most ``AUTO_BASES``
-        bases or a single strategy, ``"polytope"`` otherwise. Both give the same equilibria.
+        ``MAX_BASES`` bases); ``"auto"``: the bases of both polytopes in a single batched
+        solve for games of at most ``SMALL_MAX`` strategies a player, ``"bases"`` for other
+        games of at most ``AUTO_BASES`` bases or a single strategy, ``"polytope"``
+        otherwise. All give the same equilibria.
 
     Returns
     -------
@@ -358,6 +362,8 @@ def _check_method(method: str, shape: tuple[int, ...]) -> str:
     m, n = shape
     bases = math.comb(m + n, m)
     if method == "auto":
+        if bases <= AUTO_BASES and max(m, n) <= SMALL_MAX:
+            return "small"
         method = "bases" if bases <= AUTO_BASES or min(m, n) < 2 else "polytope"
     if method == "polytope" and min(m, n) > MAX_STRATEGIES:
         raise ValueError(
@@ -403,10 +409,13 @@ def _enumerate(
     *,
     method: str,
 ) -> Equilibria:
+    m, n = A.shape
     if method == "polytope":
         X, Y, ii, jj, degenerate = equilibrium_vertices(Ap, Bp, tol)
         return _assemble(A, B, X, Y, ii=ii, jj=jj, degenerate=degenerate, tol=tol)
-    m, n = A.shape
+    if method == "small":  # the bases below, both polytopes in one batched solve
+        X, Y, ii, jj, degenerate = small_equilibria(Ap, Bp, tol)
+        return _assemble(A, B, X, Y, ii=ii, jj=jj, degenerate=degenerate, tol=tol)
     # labels of X: i<m row unused, m+j column j best reply; of Y: j<n column unused, n+i row
     # i best reply. numpy's batched solves release the GIL, so the two polytopes of a large
     # game are enumerated on two threads.
@@ -449,9 +458,14 @@ def _assemble(
     ii, jj = np.argsort(px)[ii], np.argsort(py)[jj]
     # Indices are now ranks in descending order, so sorting pairs of ranks sorts profiles.
     order = np.lexsort((jj, ii))
-    equilibria = [(xs[ii[k]], ys[jj[k]]) for k in order]
-    comps = [
-        (xs[sorted(cx)], ys[sorted(cy)])
-        for cx, cy in _components([(int(ii[k]), int(jj[k])) for k in order])
-    ]
+    ii, jj = ii[order], jj[order]
+    equilibria = list(zip(xs[ii], ys[jj]))
+    if np.unique(ii).size == ii.size and np.unique(jj).size == jj.size:
+        # No vertex in two equilibria: each maximal Nash subset is a single equilibrium.
+        comps = [(x[None].copy(), y[None].copy()) for x, y in equilibria]
+    else:
+        comps = [
+            (xs[sorted(cx)], ys[sorted(cy)])
+            for cx, cy in _components(list(zip(ii.tolist(), jj.tolist())))
+        ]
     return Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
