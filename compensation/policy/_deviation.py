@@ -17,7 +17,7 @@ from bisect import bisect_left
 import numpy as np
 from numpy.typing import NDArray
 
-from ._dual import Prepared
+from ._dual import Prepared, fill_edges
 from ._member_hull import Array
 
 __all__ = ["Deviations"]
@@ -31,7 +31,7 @@ class Deviations:
         self.slope, self.width, self.bridge = slope.tolist(), width.tolist(), bridge.tolist()
         self.n, self.cap, self.c1, self.c2 = n, cap, prep.c1, prep.c2
         self.member, self.active = row % n, row < n
-        self._slope, self._width = slope, width
+        self.sorted = prep.edges
         # Edge positions of each member's active (0) and passive (1) variant.
         self.edges: list[tuple[list[int], list[int]]] = [([], []) for _ in range(n)]
         for k, (m, a) in enumerate(zip(self.member.tolist(), self.active.tolist())):
@@ -40,20 +40,14 @@ class Deviations:
     def base(self, e: NDArray[np.bool_]) -> Array | None:
         """Allocation for the profile ``e`` (``None`` if the cut splits a bridge); keeps state."""
         live = self.active == e[self.member]
-        cum = np.cumsum(np.where(live, self._width, 0.0))
+        s, cum, stop, x = fill_edges(
+            self.sorted, live, self.member, self.n, c1=self.c1, c2=self.c2, cap=self.cap
+        )
         self.e, self.cum = e, cum.tolist()
         self.pos = np.nonzero(live)[0].tolist()
         self.cl = cum[live].tolist()
-        ok = ~live | ((self._slope > self.c1 + self.c2 * cum) & (cum <= self.cap))
-        stop = int(np.argmin(ok)) if not ok.all() else len(ok)
-        take = live[:stop]
-        # An empty bincount is integer: make it float before adding a fraction.
-        s = np.bincount(
-            self.member[:stop][take], self._width[:stop][take], minlength=self.n
-        ).astype(float)
-        if stop < len(ok):
-            x = self._partial(stop, float(cum[stop]))
-            if x is None:
+        if x is not None:
+            if self.bridge[stop] and 0 < x < self.width[stop]:
                 return None
             s[self.member[stop]] += x
         return s

@@ -58,14 +58,26 @@ class Part:
         return -self.kappa * self.form.curvature(self.q, s)
 
     def take(self, rows: Index) -> Part:
-        # The hot path of the allocation's rounding: a plain loop, no np.ndim per field.
-        arrays = {}
-        for f in SHARED:
-            v = getattr(self.q, f)
-            if isinstance(v, np.ndarray) and v.ndim:
-                arrays[f] = v[rows]
+        # The hot path of the allocation's rounding: copy the fields' dictionary and index
+        # only the array fields (validation was done when ``q`` was built).
+        q = self.q
+        if hasattr(q, "__dict__"):
+            fields = dict(q.__dict__)
+            for f in SHARED:
+                v = fields[f]
+                if isinstance(v, np.ndarray) and v.ndim:
+                    fields[f] = v[rows]
+            taken = object.__new__(type(q))
+            taken.__dict__.update(fields)
+        else:  # pragma: no cover - a Parameters with slots
+            arrays = {}
+            for f in SHARED:
+                v = getattr(q, f)
+                if isinstance(v, np.ndarray) and v.ndim:
+                    arrays[f] = v[rows]
+            taken = unchecked(q, **arrays)
         return Part(
-            unchecked(self.q, **arrays), self.beta[rows], self.kappa[rows], self.const[rows],
+            taken, self.beta[rows], self.kappa[rows], self.const[rows],
             self.ub[rows], self.kink[rows], self.form, self.curved,
         )  # fmt: skip
 
@@ -115,24 +127,37 @@ def upper_hull(grid: Array, vals: Array) -> tuple[Index, Array, Array, NDArray[n
     tol = 1e-9 * (np.abs(np.where(live[:, None], slopes, 0.0)).max(axis=1) + 1e-300)
     other = np.nonzero(live & (dd > tol[:, None]).any(axis=1))[0]  # rows that are not concave
     if other.size:
-        on = np.zeros((other.size, K), dtype=bool)
-        on[:, [0, -1]] = True  # a convex row's hull is its chord
         mixed = (dd[other] < -tol[other, None]).any(axis=1)
-        if mixed.any():
-            on[mixed] = upper_chain(grid[other[mixed]], vals[other[mixed]])
-        rows, cols = np.nonzero(on)
-        verts[other] = K - 1
-        verts[other[rows], (np.cumsum(on, axis=1) - 1)[rows, cols]] = cols
-        left, right = verts[other, :-1], verts[other, 1:]
-        valid = np.arange(K - 1) < on.sum(axis=1, keepdims=True) - 1
-        g, v = grid[other], vals[other]
-        w = np.take_along_axis(g, right, 1) - np.take_along_axis(g, left, 1)
-        rise = np.take_along_axis(v, right, 1) - np.take_along_axis(v, left, 1)
-        width[other] = np.where(valid, w, 0.0)
-        slopes[other] = np.where(valid, rise / np.where(valid, w, 1.0), -np.inf)
-        bridge[other] = valid & (right - left > 1)
+        chord = other[~mixed]  # a convex row's hull is its chord
+        if chord.size:
+            w = grid[chord, -1] - grid[chord, 0]
+            verts[chord], verts[chord, 0] = K - 1, 0
+            width[chord], width[chord, 0] = 0.0, w
+            slopes[chord], slopes[chord, 0] = -np.inf, (vals[chord, -1] - vals[chord, 0]) / w
+            bridge[chord, 0] = K > 2
+        _chains(grid, vals, other[mixed], (verts, slopes, width, bridge))
     # Rounding can make the chords of a straight stretch wiggle; the hull's slopes decrease.
     return verts, np.minimum.accumulate(slopes, axis=1), width, bridge
+
+
+def _chains(grid: Array, vals: Array, rows: Index, out: tuple[Index, Array, Array, Any]) -> None:
+    """The hulls of the ``rows`` with concave and convex stretches, written into ``out``."""
+    if not rows.size:
+        return
+    verts, slopes, width, bridge = out
+    K = grid.shape[1]
+    on = upper_chain(grid[rows], vals[rows])
+    r, cols = np.nonzero(on)
+    verts[rows] = K - 1
+    verts[rows[r], (np.cumsum(on, axis=1) - 1)[r, cols]] = cols
+    left, right = verts[rows, :-1], verts[rows, 1:]
+    valid = np.arange(K - 1) < on.sum(axis=1, keepdims=True) - 1
+    g, v = grid[rows], vals[rows]
+    w = np.take_along_axis(g, right, 1) - np.take_along_axis(g, left, 1)
+    rise = np.take_along_axis(v, right, 1) - np.take_along_axis(v, left, 1)
+    width[rows] = np.where(valid, w, 0.0)
+    slopes[rows] = np.where(valid, rise / np.where(valid, w, 1.0), -np.inf)
+    bridge[rows] = valid & (right - left > 1)
 
 
 def refine(part: Part, lin: Any, quad: float, lo: Array, hi: Array) -> Array:
@@ -144,6 +169,8 @@ def refine(part: Part, lin: Any, quad: float, lo: Array, hi: Array) -> Array:
     ok = (d(lo) > 0) & (d(hi) < 0)
     if quad == 0:  # a straight stretch (no curvature at either end) peaks at a grid point
         ok &= (part.curvature(lo) != 0) | (part.curvature(hi) != 0)
+    if not ok.any():  # the common case in a search: no row has a root, none is iterated
+        return np.full(np.shape(ok), np.nan)
     x = 0.5 * (lo + hi)
     for _ in range(200):
         dx = d(x)
@@ -164,17 +191,19 @@ def respond(part: Part, lin: Any, quad: float, *, grid: Array, vals: Array):
     """(argmax, max) per row of u - lin s - quad s²/2 on its grid, every grid peak refined."""
     phi = vals - lin * grid - 0.5 * quad * grid * grid
     n, K = phi.shape
-    pad = np.full((n, 1), -np.inf)
-    peak = (phi >= np.hstack([pad, phi[:, :-1]])) & (phi >= np.hstack([phi[:, 1:], pad]))
+    # A grid peak is at least its neighbours (a NaN never is); indexing by rows directly.
+    peak = np.ones((n, K), dtype=bool)
+    peak[:, 1:] = phi[:, 1:] >= phi[:, :-1]
+    peak[:, :-1] &= phi[:, :-1] >= phi[:, 1:]
     key = np.where(peak, -phi, np.inf)
     order = np.argpartition(key, PEAKS - 1, axis=1)[:, :PEAKS] if K > PEAKS else np.argsort(key)
-    take = np.take_along_axis
-    at, live = take(grid, order, 1), take(peak, order, 1)
-    lo = np.where(live, take(grid, np.maximum(order - 1, 0), 1), at)
-    hi_ = np.where(live, take(grid, np.minimum(order + 1, K - 1), 1), at)
+    r = np.arange(n)[:, None]
+    at, live = grid[r, order], peak[r, order]
+    lo = np.where(live, grid[r, np.maximum(order - 1, 0)], at)
+    hi_ = np.where(live, grid[r, np.minimum(order + 1, K - 1)], at)
     root = refine(part, lin, quad, lo, hi_)
     x = np.where(np.isnan(root), at, root)
-    val, val_at = part.value(x) - lin * x - 0.5 * quad * x * x, take(phi, order, 1)
+    val, val_at = part.value(x) - lin * x - 0.5 * quad * x * x, phi[r, order]
     x, val = np.where(val >= val_at, x, at), np.where(live, np.maximum(val, val_at), -np.inf)
-    best = np.argmax(val, axis=1)[:, None]
-    return take(x, best, 1)[:, 0], take(val, best, 1)[:, 0]
+    best = np.argmax(val, axis=1)
+    return x[r[:, 0], best], val[r[:, 0], best]

@@ -71,6 +71,16 @@ class MemberScores:
         leader = float(np.sum(terms)) - cost
         return (1 - self.eta) * primary + self.eta * (leader + float(primary.sum()))
 
+    def variants(self, s: Array) -> tuple[Array, Array] | None:
+        r"""Every member's :math:`O_{Pj}` at ``s`` if active, and if passive (η = 0 only).
+
+        With :math:`\eta = 0` member j's objective depends on its own choice and sinking
+        only, so any profile's objectives, and every lone switch's, are picked from these two.
+        """
+        if self.eta != 0:
+            return None
+        return self(np.ones(len(s)), s), self(np.zeros(len(s)), s)
+
     def ceiling(self, e: Any, ub: Array) -> Array | None:
         r"""Above :math:`O_{Pj}(x, e^{(j)})` for every :math:`x \in [0, \bar u_j]` (η = 0 only).
 

@@ -11,13 +11,14 @@ member, :meth:`SwitchPath._idle`); or by the full solver, once per profile up to
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import copysign
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._deviation import Deviations
-from ._dual import Prepared, allocate_rows
+from ._dual import Prepared, allocate_rows, fill_edges
 from ._member_hull import Array
 
 __all__ = ["ProfileKnapsack", "SwitchPath"]
@@ -46,19 +47,27 @@ class SwitchPath:
         linear = not prep.part.curved
         self.fast = ProfileKnapsack(prep, self.n, cap) if linear else None
         self.steps = Deviations(prep, self.n, cap) if linear and integration == 0 else None
-        # Best average return of each row from zero, on its hull and at s = 0+ (the exact
-        # response refines the first grid cell): no row sinks at a multiplier above it.
-        zero = np.zeros((len(prep.part.ub), 1))
-        first = np.maximum(prep.slopes[:, 0], prep.part.slope(zero)[:, 0])
-        self.first = np.where(prep.part.ub > 0, first, -np.inf)
+        # No row sinks at a multiplier above its best average return from zero.
+        self.first = prep.first
         self.memo: dict[bytes, tuple[Array, float]] = {}
+        # With η = 0 a member's objective depends on its own choice and sinking only: both
+        # variants at an allocation, and the bounds on a switch, serve every profile.
+        self.variants = getattr(score, "variants", None)
+        self.scored: tuple[Array, Array, Array] | None = None
+        self.bounds: tuple[Array, Array] | None = None
         self.solved: list[tuple[NDArray[np.bool_], NDArray[np.bool_], tuple[Array, float]]] = []
-        # Bounds on a switch's gain need each member's moved visits monotone in its sinking.
-        moved = np.diff(prep.part.form.share(prep.part.q, prep.grid), axis=1)
-        monotone: NDArray[np.bool_] = np.asarray(
+        # The solved profiles and their members that are not idle, one row each.
+        self.profiles = self.busy = np.zeros((0, self.n), dtype=bool)
+        # Bounds on a switch's gain need each member's moved visits monotone in its sinking
+        # (both variants of a member share its flow: the active rows tell).
+        share = prep.share
+        if share is None:
+            mine = prep.part.take(np.arange(self.n))
+            share = mine.form.share(mine.q, prep.grid[: self.n])
+        moved = np.diff(share[: self.n], axis=1)
+        self.monotone: NDArray[np.bool_] = np.asarray(
             (moved >= 0).all(axis=1) | (moved <= 0).all(axis=1)
         )
-        self.monotone = monotone[: self.n] & monotone[self.n :]
 
     def allocation(self, e: NDArray[np.bool_], base: bool = False) -> tuple[Array, float]:
         key = e.tobytes()
@@ -89,13 +98,14 @@ class SwitchPath:
     def _solved(self, e: NDArray[np.bool_]) -> tuple[Array, float]:
         """The allocation of a solved profile that differs from ``e`` in idle members only."""
         if self.solved:
-            profiles, idle = (np.array(x) for x in zip(*((q, i) for q, i, _ in self.solved)))
-            same = ~((profiles != e) & ~idle).any(axis=1)
+            same = ~((self.profiles != e) & self.busy).any(axis=1)
             if same.any():
                 return self.solved[int(np.argmax(same))][2]
         idx = np.arange(self.n)
         s, mu = allocate_rows(self.prep, np.where(e, idx, self.n + idx), self.cap)
         self.solved.append((e.copy(), self._idle_mask(s, mu), (s, mu)))
+        self.profiles = np.vstack([self.profiles, e])
+        self.busy = np.vstack([self.busy, ~self.solved[-1][1]])
         return s, mu
 
     def settle(self, e: NDArray[np.bool_]) -> Array:
@@ -103,7 +113,32 @@ class SwitchPath:
         self.s, self.mu = self.allocation(e, base=self.steps is not None)
         self.flipped: Array | None = None
         self.ceiling: Array | None = None
-        return self.score(e, self.s)
+        both = self._variants(self.s)
+        if both is None:
+            return self.score(e, self.s)
+        active, passive = both
+        self.flipped = np.where(e, passive, active)
+        return np.where(e, active, passive)
+
+    def _variants(self, s: Array) -> tuple[Array, Array] | None:
+        """Objectives at ``s`` of every member active and passive (η = 0), kept for ``s``."""
+        if self.variants is None:
+            return None
+        if self.scored is None or not (self.scored[0] is s or np.array_equal(self.scored[0], s)):
+            both = self.variants(s)
+            self.scored = None if both is None else (s, *both)
+        return None if self.scored is None else self.scored[1:]
+
+    def _ceiling(self) -> Array | None:
+        """The score's bound on every lone switch at this profile (η = 0), or None."""
+        bound = getattr(self.score, "ceiling", None)
+        if bound is None:
+            return None
+        if self.bounds is None:
+            ub = self.prep.part.ub[: self.n]
+            on, off = bound(np.ones(self.n), ub), bound(np.zeros(self.n), ub)
+            self.bounds = (np.full(self.n, np.inf),) * 2 if on is None or off is None else (on, off)
+        return np.where(self.e, *self.bounds)
 
     def _idle(self, j: int) -> bool:
         r"""Whether j's switch leaves the allocation as it is (a sufficient, exact test).
@@ -124,10 +159,8 @@ class SwitchPath:
     def gain(self, j: int, obj: float, tol: float) -> float:
         """Member j's gain from switching; NaN where a bound shows it is at most ``tol``."""
         if self.steps is None and not self._idle(j):
-            bound = getattr(self.score, "ceiling", None)
-            if bound is not None and self.ceiling is None:
-                ceiling = bound(self.e, self.prep.part.ub[: self.n])
-                self.ceiling = np.full(self.n, np.inf) if ceiling is None else ceiling
+            if self.ceiling is None:
+                self.ceiling = self._ceiling()
             ceiling = self.ceiling
             if (
                 ceiling is not None
@@ -152,6 +185,9 @@ class SwitchPath:
         mine = self.steps.switch(j)
         if mine is None:
             return float(self.score(dev, self.allocation(dev)[0])[j])
+        here = float(self.s[j])
+        if self.flipped is not None and mine == here and copysign(1, mine) == copysign(1, here):
+            return float(self.flipped[j])  # j's sinking stays: its switched objective is known
         s = self.s.copy()
         s[j] = mine
         return float(self.score(dev, s)[j])
@@ -167,24 +203,17 @@ class ProfileKnapsack:
     """
 
     def __init__(self, prep: Prepared, n: int, cap: float) -> None:
-        self.slope, self.width, row, self.bridge = prep.edges
+        self.edges, self.bridge, self.width = prep.edges, prep.edges[3], prep.edges[1]
+        row = prep.edges[2]
         self.member, self.active = row % n, row < n
         self.n, self.cap, self.c1, self.c2 = n, cap, prep.c1, prep.c2
 
     def allocation(self, e: NDArray[np.bool_]) -> Array | None:
         live = self.active == e[self.member]
-        cum = np.cumsum(np.where(live, self.width, 0.0))
-        ok = ~live | ((self.slope > self.c1 + self.c2 * cum) & (cum <= self.cap))
-        stop = int(np.argmin(ok)) if not ok.all() else len(ok)
-        take = live[:stop]
-        # An empty bincount is integer: make it float before adding a fraction.
-        s = np.bincount(self.member[:stop][take], self.width[:stop][take], minlength=self.n).astype(
-            float
+        s, _, stop, x = fill_edges(
+            self.edges, live, self.member, self.n, c1=self.c1, c2=self.c2, cap=self.cap
         )
-        if stop < len(ok):
-            before = cum[stop] - self.width[stop]
-            want = min((self.slope[stop] - self.c1) / self.c2, self.cap)
-            x = float(np.clip(want - before, 0.0, self.width[stop]))
+        if x is not None:
             if self.bridge[stop] and 0 < x < self.width[stop]:
                 return None
             s[self.member[stop]] += x

@@ -113,8 +113,12 @@ def participation_equilibrium(
     the allocation is reused and all such switches are scored in one vector operation; a
     switch whose gain is bounded above by ``tol`` over every possible re-allocation
     (:math:`\eta = 0`) is solved only in the final pass; the leader's problem is solved once
-    per profile, up to such idle members. With N = 300 and curved flows this takes tenths of
-    a second instead of the 15–18 s of a re-allocation at every switch.
+    per profile, up to such idle members. With :math:`\eta = 0` a member's objective depends
+    on its own choice and sinking only, so every profile's objectives at an allocation are
+    picked from the two variants evaluated once. Each re-allocation solves only the members
+    that can answer the multiplier with positive sinking. With N = 300 and curved flows this
+    takes about 0.1 s of CPU on a loaded 2-core machine, against 15–18 s for a re-allocation
+    at every switch (``benchmarks/bench_consortium.py``).
 
     Examples
     --------
