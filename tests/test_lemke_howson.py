@@ -5,10 +5,59 @@ import pytest
 from hypothesis import given, settings
 
 from compensation.exceptions import ConvergenceError
+from compensation.solvers import lemke_howson as lh
 from compensation.solvers.equilibria import nash_equilibria
 from compensation.solvers.lemke_howson import lemke_howson
 
 from .strategies import bimatrix
+
+
+def full_tableau_path(Ap, Bp, label, max_iter=100_000):
+    """The previous implementation (full tableaux, textbook update), kept as the oracle."""
+    m, n = Ap.shape
+    tp = np.hstack([Bp.T, np.eye(n), np.ones((n, 1))])
+    tq = np.hstack([Ap, np.eye(m), np.ones((m, 1))])
+    basis_p = [2 * m + n + j for j in range(n)]
+    basis_q = [m + n + i for i in range(m)]
+    entering = label
+    for it in range(1, max_iter + 1):  # noqa: B007 - ``it`` is the path length after it
+        in_p = entering % (m + n) < m if entering < m + n else entering >= 2 * m + n
+        tab, basis, size = (tp, basis_p, m) if in_p else (tq, basis_q, n)
+        if in_p:
+            col = entering if entering < m else m + (entering - 2 * m - n)
+        else:
+            col = entering - m if entering < m + n else n + (entering - m - n)
+        piv = tab[:, col]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(piv > 1e-12, tab[:, -1] / piv, np.inf)
+        row = int(ratio.argmin())
+        best = ratio[row]
+        cand = np.nonzero(ratio <= best + 1e-12 * max(1.0, abs(best)))[0]
+        if cand.size > 1:
+            for c in range(size, tab.shape[1] - 1):
+                r = tab[cand, c] / piv[cand]
+                cand = cand[r <= r.min() + 1e-12 * max(1.0, abs(r.min()))]
+                if cand.size == 1:
+                    break
+            row = int(cand[0])
+        leaving = basis[row]
+        tab[row] /= tab[row, col]
+        factor = tab[:, col].copy()
+        factor[row] = 0.0
+        tab -= np.outer(factor, tab[row])
+        basis[row] = entering
+        if leaving % (m + n) == label:
+            break
+        entering = (leaving + m + n) % (2 * (m + n))
+    x, y = np.zeros(m), np.zeros(n)
+    for r_, v in enumerate(basis_p):
+        if v < m:
+            x[v] = tp[r_, -1]
+    for r_, v in enumerate(basis_q):
+        if m <= v < m + n:
+            y[v - m] = tq[r_, -1]
+    x, y = np.clip(x, 0.0, None), np.clip(y, 0.0, None)
+    return x / x.sum(), y / y.sum(), it
 
 
 def in_components(x, y, eq):
@@ -78,3 +127,38 @@ def test_payoffs_near_the_largest_float_do_not_overflow():
     A = np.array([[1e308, -1e308], [-1e308, 1e308]])
     r = lemke_howson(A, -A)
     assert np.allclose(r.x, 0.5, atol=1e-12) and np.allclose(r.y, 0.5, atol=1e-12)
+
+
+def same_paths(A, B, labels):
+    Ap, Bp = lh._positive(A), lh._positive(B)
+    for k in labels:
+        x, y, its = lh._path(Ap, Bp, k, 100_000)
+        x0, y0, its0 = full_tableau_path(Ap, Bp, k)
+        assert its == its0, (k, its, its0)
+        assert np.abs(x - x0).max() <= 1e-9 and np.abs(y - y0).max() <= 1e-9, k
+
+
+@settings(max_examples=100, deadline=None)
+@given(bimatrix(min_size=2, max_size=7, ints=True))
+def test_condensed_tableau_follows_the_full_tableau_path_on_degenerate_games(game):
+    # Same pivots (the lexicographic ties included) and the same equilibrium from every label.
+    A, B = game
+    same_paths(A, B, range(sum(A.shape)))
+
+
+def test_condensed_tableau_follows_the_full_tableau_path_on_larger_games():
+    rng = np.random.default_rng(7)
+    for A, B in [
+        (rng.standard_normal((40, 35)), rng.standard_normal((40, 35))),
+        (rng.integers(0, 3, (40, 40)).astype(float), rng.integers(0, 3, (40, 40)).astype(float)),
+    ]:
+        same_paths(A, B, [0, 17, 41, 60])
+
+
+def test_the_update_split_into_many_blas_calls_is_the_same(monkeypatch):
+    # Blocks of one column each: every column boundary of the split update is exercised.
+    monkeypatch.setattr(lh, "_BLOCK", 1)
+    rng = np.random.default_rng(3)
+    same_paths(rng.standard_normal((9, 7)), rng.standard_normal((9, 7)), range(16))
+    A, B = rng.integers(0, 2, (8, 8)).astype(float), rng.integers(0, 2, (8, 8)).astype(float)
+    same_paths(A, B, range(16))

@@ -4,6 +4,12 @@ Complementary pivoting on the tableaux of the best-response polytopes (von Steng
 §3.6). The minimum-ratio test breaks ties lexicographically on the rows of
 :math:`[\,\beta \mid B^{-1}]`, which are all different, so each pivot step is unique and the
 path never cycles, even in degenerate games (where a plain ratio test can loop forever).
+
+Each tableau is stored condensed (basic columns, which are unit vectors, are left out) and
+column-major, and a pivot is one rank-1 update through BLAS ``dger`` in place, with
+preallocated buffers; the lexicographic comparison runs only among rows that tie in the plain
+ratio test. The pivots are those of the textbook full-tableau update (kept as the oracle in
+the tests); the numbers may differ in the last bits where BLAS fuses a multiply and an add.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.linalg.blas import dger as _dger
 
 from .._results import Result
 from ..exceptions import ConvergenceError
@@ -145,70 +152,148 @@ def _positive(M: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.ones_like(M) if hi <= lo else (M / 2 - lo) / (hi - lo) + 1.0
 
 
+class _Tableau:
+    """One condensed tableau: a row per basic variable, a column per non-basic one, then rhs.
+
+    The full tableau's basic columns are exact unit vectors (the pivot leaves them so), so
+    storing only the non-basic columns halves the update and gives the same numbers: the
+    entering variable's slot takes the leaving variable's column, computed as the full
+    tableau would compute it. Buffers are preallocated: a pivot without ties allocates no array.
+    """
+
+    __slots__ = ("T", "basis", "blocks", "cols", "factor", "mask", "ratio", "rhs", "row", "slacks")
+
+    def __init__(self, M: NDArray[np.float64], basic: range) -> None:
+        rows, cols = M.shape
+        # Column-major: the pivot and ratio columns are contiguous, and BLAS updates in place.
+        self.T = np.empty((rows, cols + 1), order="F")
+        self.T[:, :cols] = M
+        self.T[:, cols] = 1.0
+        self.cols = [self.T[:, k] for k in range(cols + 1)]  # views, made once
+        self.rhs = self.cols[cols]
+        self.ratio, self.factor, self.row = np.empty(rows), np.empty(rows), np.empty(cols + 1)
+        self.mask = np.empty(rows, dtype=bool)
+        # OpenBLAS may split a large rank-1 update over threads; on a busy machine waking
+        # them cost more than the update (100 × 101: 20-30 µs in one call, 4-8 µs in two),
+        # so each call stays below about 8,000 entries.
+        width = max(1, _BLOCK // rows)
+        self.blocks = [
+            (self.T[:, a : a + width], self.row[a : a + width]) for a in range(0, cols + 1, width)
+        ]
+        self.basis, self.slacks = list(basic), basic
+
+    def step(self, entering: int, where: list[int]) -> int:
+        """Pivot ``entering`` in by the lexicographic ratio test; return the leaving variable."""
+        c = where[entering]
+        piv, ratio, mask = self.cols[c], self.ratio, self.mask
+        # Divide everywhere, then bar the rows without a positive pivot (cheaper than a
+        # masked divide); the caller silences the divide-by-zero these rows raise.
+        np.divide(self.rhs, piv, out=ratio)
+        np.less_equal(piv, _TOL, out=mask)
+        ratio[mask] = np.inf
+        row = int(ratio.argmin())
+        best = ratio.item(row)
+        bound = best + _TOL * max(1.0, abs(best))
+        ratio[row] = np.inf
+        if ratio.item(int(ratio.argmin())) <= bound:  # a tie: the lexicographic rule decides
+            ratio[row] = best
+            row = self._lex_tie(np.nonzero(ratio <= bound)[0], piv, where)
+        # The full tableau's update T -= outer(T[:, c], T[row] / p) on the stored columns.
+        T, factor, scaled = self.T, self.factor, self.row
+        p = T.item(row, c)
+        np.copyto(factor, piv)
+        np.divide(T[row], p, out=scaled)
+        T[row] = scaled
+        factor[row] = 0.0
+        for block, part in self.blocks:
+            _dger(-1.0, factor, part, a=block, overwrite_a=1)
+        # The leaving variable's column, e_row in the full tableau, after the same update.
+        np.multiply(factor, -(1.0 / p), out=piv)
+        T[row, c] = 1.0 / p
+        leaving = self.basis[row]
+        self.basis[row] = entering
+        where[entering], where[leaving] = -1 - row, c
+        return leaving
+
+    def _lex_tie(self, cand: NDArray[np.intp], piv: NDArray[np.float64], where: list[int]) -> int:
+        # Rows of the basis inverse (the slack columns, in order) divided by the pivot, over
+        # the tied rows, until one row is left. A basic slack's column is the unit vector of
+        # its row: 0 on every tied row (so it removes none) unless its row is tied, so only
+        # the non-basic slacks and the basic slacks of tied rows need a look.
+        first = self.slacks.start
+        slot = where[first : first + len(self.slacks)]
+        look = [i for i, k in enumerate(slot) if k >= 0]
+        look += [self.basis[r] - first for r in cand.tolist() if self.basis[r] in self.slacks]
+        look.sort()
+        pv, i = piv[cand], 0
+        while cand.size > 1 and i < len(look):
+            k = slot[look[i]]
+            if k >= 0:
+                r = self.T[cand, k] / pv
+                least = r.item(int(r.argmin()))  # argmin: a float min reduction is slower here
+                keep = r <= least + _TOL * max(1.0, abs(least))
+                i += 1
+            else:  # a run of basic slacks, taken at once
+                j = i + 1
+                while j < len(look) and slot[look[j]] < 0:
+                    j += 1
+                keep = _unit_columns(cand, pv, [-1 - slot[t] for t in look[i:j]])
+                i = j
+            cand, pv = cand[keep], pv[keep]
+        return int(cand[0])
+
+
+def _unit_columns(
+    cand: NDArray[np.intp], pv: NDArray[np.float64], rows: list[int]
+) -> NDArray[np.bool_]:
+    """Rows that stay after the unit columns of ``rows``, in order, in the lexicographic test.
+
+    The column of row ``b`` is 1/pv at ``b`` and 0 at the other tied rows, so while two or
+    more rows are left it removes ``b`` if 1/pv exceeds the tolerance; the last tied row
+    always stays.
+    """
+    at = {b: q for b, q in zip(cand.tolist(), pv.tolist(), strict=True)}
+    gone = [b for b in rows if b in at and 1.0 / at[b] > _TOL]
+    if len(gone) == len(at):  # the run would remove every row: the test stops at the last
+        gone.pop()
+    out = set(gone)
+    return np.array([b not in out for b in at])
+
+
+_TOL = 1e-12  # pivot and ratio-tie tolerance
+_BLOCK = 8000  # entries per BLAS call (see _Tableau.__init__)
+
+
 def _path(
     Ap: NDArray[np.float64], Bp: NDArray[np.float64], label: int, max_iter: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
     m, n = Ap.shape
     # Variables of both tableaux in one numbering: x_i -> i, y_j -> m + j (label-carrying
     # strategies), slack r_i -> m + n + i, s_j -> 2m + n + j; label(v) = v mod (m + n).
-    # Tableau P (rows: columns j of B) over [x | s | rhs]; tableau Q (rows i) over [y | r | rhs].
-    tp = np.hstack([Bp.T, np.eye(n), np.ones((n, 1))])
-    tq = np.hstack([Ap, np.eye(m), np.ones((m, 1))])
-    basis_p = [2 * m + n + j for j in range(n)]  # s basic
-    basis_q = [m + n + i for i in range(m)]  # r basic
-    entering = label  # x_label (in P) or y_(label-m) (in Q)
-    for it in range(1, max_iter + 1):  # noqa: B007 - ``it`` is the path length after it
-        in_p = entering % (m + n) < m if entering < m + n else entering >= 2 * m + n
-        tab, basis, size = (tp, basis_p, m) if in_p else (tq, basis_q, n)
-        col = _column(entering, in_p, m, n)
-        row = _lex_min_ratio(tab, col, size)
-        leaving = basis[row]
-        _pivot(tab, row, col)
-        basis[row] = entering
-        if leaving % (m + n) == label:
-            break
-        entering = (leaving + m + n) % (2 * (m + n))  # the complement carries the same label
-    else:
-        raise ConvergenceError(f"Lemke–Howson exceeded max_iter={max_iter} pivots")
+    # Tableau P (rows: columns j of B) holds x and s; tableau Q (rows i) holds y and r.
+    tp = _Tableau(Bp.T, range(2 * m + n, 2 * (m + n)))
+    tq = _Tableau(Ap, range(m + n, 2 * m + n))
+    # where[v]: slot of a non-basic variable, or -1 - row of a basic one.
+    where = list(range(m)) + list(range(n)) + [-1 - i for i in range(m)]
+    where += [-1 - j for j in range(n)]
+    entering, mn, it = label, m + n, 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        while it < max_iter:
+            it += 1  # the path length after this pivot
+            tab = tp if (entering < m or entering >= 2 * m + n) else tq
+            leaving = tab.step(entering, where)
+            if leaving % mn == label:
+                break
+            entering = (leaving + mn) % (2 * mn)  # the complement carries the same label
+        else:
+            raise ConvergenceError(f"Lemke–Howson exceeded max_iter={max_iter} pivots")
     x, y = np.zeros(m), np.zeros(n)
-    for r_, v in enumerate(basis_p):
+    for r_, v in enumerate(tp.basis):
         if v < m:
-            x[v] = tp[r_, -1]
-    for r_, v in enumerate(basis_q):
-        if m <= v < m + n:
-            y[v - m] = tq[r_, -1]
+            x[v] = tp.rhs[r_]
+    for r_, v in enumerate(tq.basis):
+        if m <= v < mn:
+            y[v - m] = tq.rhs[r_]
     x = np.clip(x, 0.0, None)
     y = np.clip(y, 0.0, None)
     return x / x.sum(), y / y.sum(), it
-
-
-def _column(v: int, in_p: bool, m: int, n: int) -> int:
-    """Column of variable ``v`` in its tableau: strategies first, then slacks."""
-    if in_p:
-        return v if v < m else m + (v - 2 * m - n)  # x_i, or s_j
-    return v - m if v < m + n else n + (v - m - n)  # y_j, or r_i
-
-
-def _lex_min_ratio(tab: NDArray[np.float64], col: int, size: int) -> int:
-    """Row of the lexicographic minimum ratio: rhs first, then the basis-inverse columns."""
-    piv = tab[:, col]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(piv > 1e-12, tab[:, -1] / piv, np.inf)
-    row = int(ratio.argmin())
-    best = ratio[row]
-    cand = np.nonzero(ratio <= best + 1e-12 * max(1.0, abs(best)))[0]
-    if cand.size == 1:  # the usual case: no tie, no lexicographic step
-        return row
-    for c in range(size, tab.shape[1] - 1):
-        r = tab[cand, c] / piv[cand]
-        cand = cand[r <= r.min() + 1e-12 * max(1.0, abs(r.min()))]
-        if cand.size == 1:
-            break
-    return int(cand[0])
-
-
-def _pivot(tab: NDArray[np.float64], row: int, col: int) -> None:
-    tab[row] /= tab[row, col]
-    factor = tab[:, col].copy()
-    factor[row] = 0.0
-    tab -= np.outer(factor, tab[row])
