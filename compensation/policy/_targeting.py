@@ -18,12 +18,13 @@ from scipy.optimize import linprog
 from ..model.members import Members
 from ..model.parameters import Parameters
 from ..model.payoffs import savings_per_visit
+from ._certified import BOUND_GRID, Certified, certify_design
 from ._dual import GRID, Prepared, prepare
 from ._member_hull import Array
 from .allocation import allocate_sinking
 from .allocation_result import SinkingAllocation
 
-__all__ = ["MU_POINTS", "Problem", "social", "targeted_design"]
+__all__ = ["MU_POINTS", "Problem", "certified_design", "social", "targeted_design"]
 
 MU_POINTS = 41  # multipliers tried first by the targeted design (then zooming in)
 
@@ -204,3 +205,29 @@ def _best_multiplier(prob: Problem, edges: Any) -> tuple[float, Array, Array]:
         step = (hi - lo) / (len(mus) - 1)
         lo, hi = max(best_mu - step, c1), best_mu + step
     return best_mu, best_g, best_tied
+
+
+def certified_design(
+    prob: Problem,
+    start: tuple[Array, SinkingAllocation, float, float] | None = None,
+    *,
+    tol: float = 1e-3,
+    size: int = BOUND_GRID,
+    max_intervals: int | None = None,
+) -> Certified:
+    r""":func:`targeted_design` improved, with an upper bound on every design's welfare.
+
+    ``start`` is a design already known (subsidies, allocation, welfare, spending; e.g. the
+    best uniform one): the result is never worse. The bound relaxes the leader's response to
+    "no single member's doctor-days can be moved with profit"
+    (:mod:`compensation.policy._relaxation`), on a grid of ``size`` points per member; a
+    branch and bound on the leader's total and on the members' ranges
+    (:mod:`compensation.policy._certified`) tightens it, evaluating at most
+    ``max_intervals`` branches (default 400, fewer beyond 20 members). ``certified`` when
+    ``bound - welfare`` ≤ ``tol`` · (1 + |W|).
+    """
+    first = targeted_design(prob)
+    within = first[3] <= prob.budget * (1 + 1e-9) + 1e-9
+    if not within or (start is not None and start[2] > first[2]):
+        first = start if start is not None else (first[0], first[1], -np.inf, first[3])
+    return certify_design(prob, first, social, tol=tol, size=size, max_intervals=max_intervals)
