@@ -83,15 +83,10 @@ def gambit_solver():
         return {}
 
     def solve(A, B):
-        eqs = gbt.nash.enummixed_solve(gbt.Game.from_arrays(A, B), rational=False).equilibria
-        players = lambda p: p.game.players  # noqa: E731
-        return [
-            (
-                [float(v) for v in p.mixed_strategy(players(p)[0])],
-                [float(v) for v in p.mixed_strategy(players(p)[1])],
-            )
-            for p in eqs
-        ]
+        game = gbt.Game.from_arrays(A, B)
+        eqs = gbt.nash.enummixed_solve(game, rational=False).equilibria
+        players = list(game.players)  # pygambit 16.7 indexes players by label, not position
+        return [tuple([float(p[s]) for s in pl.strategies] for pl in players) for p in eqs]
 
     return {"gambit": solve}
 

@@ -106,15 +106,17 @@ def test_quantecon_finds_the_same_equilibria_on_a_random_10x10():
 def test_gambit_extreme_equilibria_of_integer_games_are_all_found():
     gbt = pytest.importorskip("pygambit")
     rng = np.random.default_rng(8)
-    for _ in range(5):
-        A = rng.integers(0, 3, (6, 6)).astype(float)
-        B = rng.integers(0, 3, (6, 6)).astype(float)
-        res = gbt.nash.enummixed_solve(gbt.Game.from_arrays(A, B), rational=True).equilibria
+    for k in (6, 6, 6, 8, 8):
+        A = rng.integers(0, 3, (k, k)).astype(float)
+        B = rng.integers(0, 3, (k, k)).astype(float)
+        game = gbt.Game.from_arrays(A.astype(int), B.astype(int))
+        res = gbt.nash.enummixed_solve(game, rational=True).equilibria  # exact arithmetic
+        players = list(game.players)
         ours = nash_equilibria(A, B, method="polytope")
         key = {(tuple(np.round(x, 9)), tuple(np.round(y, 9))) for x, y in ours.equilibria}
+        assert len(res) > 0
         for prof in res:
-            x = np.array([float(p) for p in prof.mixed_strategy(prof.game.players[0])])
-            y = np.array([float(p) for p in prof.mixed_strategy(prof.game.players[1])])
+            x, y = ([float(prof[st]) for st in pl.strategies] for pl in players)
             assert (tuple(np.round(x, 9)), tuple(np.round(y, 9))) in key
 
 
