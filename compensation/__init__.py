@@ -69,6 +69,7 @@ from .policy.consortium_game import CoalitionValues, ConsortiumValue, consortium
 from .policy.consortium_subsidy import ConsortiumSubsidy, consortium_subsidy
 from .policy.cooperation import CooperationValue, cooperation_value
 from .policy.coopetition import CoopetitionResult, coopetition_equilibrium
+from .policy.member_prices import PriceEquilibrium, price_equilibrium
 from .policy.participation import (
     ParticipationEquilibrium,
     deviation_gains,
@@ -263,4 +264,6 @@ __all__ = [
     "deviation_gains",
     "read_leader",
     "sinking_sweep",
+    "PriceEquilibrium",
+    "price_equilibrium",
 ]

@@ -16,6 +16,7 @@ from compensation.model.leader_file import read_leader
 from compensation.model.members import Members
 from compensation.policy.allocation import allocate_sinking
 from compensation.policy.consortium_subsidy import consortium_subsidy
+from compensation.policy.member_prices import price_equilibrium
 from compensation.policy.participation import participation_equilibrium
 
 DATA = Path(__file__).parent / "data"
@@ -94,6 +95,8 @@ def county(png):
     print(f"  best next 万元 at the uniform design (welfare per 万元): {best}")
     print(f"  participation an equilibrium at the targeted design: {tgt.participation_stable}")
 
+    own_prices(p, m, uni)
+
     chart(
         m,
         {
@@ -128,6 +131,17 @@ def luzhou():
         f"  a targeted 60 万元 budget: welfare {tgt.welfare:.1f} vs uniform "
         f"{tgt.uniform_welfare:.1f} 万元/yr; doctors to {who(m, tgt.allocation.sinking)}"
     )
+
+
+def own_prices(p, m, uni):
+    """Primary-led: the centres the uniform design serves set their own internal prices."""
+    served = np.nonzero(uni.allocation.sinking > 0)[0][:3]
+    sub = m[served]
+    r = price_equilibrium(p.replace(subsidy=float(uni.subsidy[0])), sub)
+    print(f"\nIf {', '.join(sub.name)} set their own prices at g = {uni.subsidy[0]:.4f}:")
+    print(f"  {r.message}")
+    prices = ", ".join(f"{n} {w:.3f}" for n, w in zip(sub.name, r.price))
+    print(f"  prices (万元/dd): {prices}; doctors to {who(sub, r.allocation.sinking)}")
 
 
 if __name__ == "__main__":

@@ -149,3 +149,18 @@ def test_no_design_beats_the_bound(members, flow, budget, cap, seed):
         _, w, spend = prob.outcome(g)
         if spend <= budget:
             assert w <= c.bound + 1e-9 * (1 + abs(w))
+
+
+def test_consortium_subsidy_reports_the_bound_for_curved_flows():
+    from compensation.policy.consortium_subsidy import consortium_subsidy
+
+    p = P.replace(flow="saturating")
+    r = consortium_subsidy(p, two(), budget=70.0, targeted=True)
+    assert r.certified and 0 <= r.gap <= 1e-3 * (1 + abs(r.welfare))
+    assert r.welfare <= r.welfare_bound and r.spending <= 70.0 * (1 + 1e-9)
+    assert r.welfare >= r.uniform_welfare
+    fast = consortium_subsidy(p, two(), budget=70.0, targeted=True, certify=False)
+    assert np.isnan(fast.welfare_bound) and not fast.certified
+    assert fast.welfare <= r.welfare_bound + 1e-9  # the bound holds for any design
+    linear = consortium_subsidy(P, two(), budget=70.0, targeted=True)
+    assert np.isnan(linear.welfare_bound)  # the dual LP design: exact up to its grid
