@@ -115,6 +115,13 @@ def check_tol(name: str, value: Any, *, upper: float = 1e-3, allow_zero: bool = 
     return tol
 
 
+def check_count(name: str, value: Any) -> int:
+    """Return ``value`` if it is an integer ≥ 1 (not a bool), else raise ``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be an integer ≥ 1; got {value!r}")
+    return int(value)
+
+
 def suggest(name: str, options: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest option, or an empty string."""
     close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)

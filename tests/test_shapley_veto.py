@@ -12,26 +12,13 @@ import math
 import numpy as np
 import pytest
 
-from compensation import Parameters, TUGame
-from compensation.model.members import Members
-from compensation.policy.consortium_game import consortium_game
+from compensation import TUGame
 from compensation.solvers._sampling import ordering_marginals
 from compensation.solvers._veto import check_veto, veto_weights
 from compensation.solvers.function_game import FunctionGame
 from compensation.solvers.shapley import shapley_value
 
-
-def county(n, seed=0, **fields):
-    rng = np.random.default_rng(seed)
-    members = Members(
-        name=[f"clinic {j}" for j in range(n)],
-        visits=rng.uniform(3_000, 20_000, n),
-        travel_cost=rng.uniform(0, 0.05, n),
-        host_capacity=rng.uniform(50, 200, n),
-        readiness_cost=fields.pop("readiness_cost", 0.0),
-    )
-    cap = fields.pop("capacity", 0.4 * 125 * n)
-    return consortium_game(Parameters(subsidy=0.2, **fields), members, leader_capacity=cap)
+from .test_shapley_sampling import county
 
 
 def veto_table(n, veto, seed):

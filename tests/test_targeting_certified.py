@@ -7,26 +7,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from compensation import Parameters
 from compensation.model.members import Members
 from compensation.policy._certified import build_relaxation
 from compensation.policy._targeting import Problem, certified_design, social, targeted_design
 
-P = Parameters(price=0.01, primary_margin=0.02, cost_quadratic=2e-5, readiness_cost=0.0)
-
-
-def two():
-    return Members(
-        name=["near", "far"], visits=20_000, travel_cost=[0.0, 0.03],
-        social_benefit=[0.15, 0.35], host_capacity=400,
-    )  # fmt: skip
-
-
-def three():
-    return Members(
-        name=["a", "b", "c"], visits=[30_000, 15_000, 8_000], travel_cost=[0.0, 0.01, 0.04],
-        social_benefit=[0.12, 0.25, 0.4], host_capacity=[500, 300, 200],
-    )  # fmt: skip
+from .test_consortium_subsidy import P, three, two
 
 
 def problem(p, m, budget, cap=np.inf):

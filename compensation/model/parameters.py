@@ -450,9 +450,10 @@ _DEFAULT = Parameters()
 
 def unchecked(p: Parameters, **changes: Any) -> Parameters:
     """Copy of ``p`` with already-valid ``changes``, skipping validation (internal hot paths)."""
+    # Copying the instance dictionary is the fast path that every hot loop relies on.
     q = object.__new__(Parameters)
-    for name in _NAMES:
-        object.__setattr__(q, name, changes.get(name, getattr(p, name)))
+    q.__dict__.update(p.__dict__)
+    q.__dict__.update(changes)
     return q
 
 

@@ -109,8 +109,8 @@ class _Node:
 class _Search:
     """Branch and bound state: the relaxation, the best design, the open branches."""
 
-    def __init__(self, prob: Any, rel: Relaxation, w0: float, best: Any, limit: int) -> None:
-        self.prob, self.rel, self.w0, self.best, self.limit = prob, rel, w0, best, limit
+    def __init__(self, prob: Any, rel: Relaxation, w0: float, best: Any) -> None:
+        self.prob, self.rel, self.w0, self.best = prob, rel, w0, best
         self.heap: list[_Node] = []
         self.tried, self.seen = 0, set[tuple[float, ...] | None]()
         cols = np.arange(rel.s.shape[1])
@@ -179,7 +179,7 @@ def certify_design(
     top = rel.top
     cuts = np.linspace(0.0, top, START + 1)
     full = np.column_stack([np.zeros(len(rel.s), int), np.full(len(rel.s), size - 1)])
-    search = _Search(prob, rel, w0, best, max_intervals)
+    search = _Search(prob, rel, w0, best)
     for lo, hi in itertools.pairwise(cuts):
         search.push(float(lo), float(hi), full)
     while search.heap:

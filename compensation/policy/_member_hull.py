@@ -58,24 +58,14 @@ class Part:
         return -self.kappa * self.form.curvature(self.q, s)
 
     def take(self, rows: Index) -> Part:
-        # The hot path of the allocation's rounding: copy the fields' dictionary and index
-        # only the array fields (validation was done when ``q`` was built).
-        q = self.q
-        if hasattr(q, "__dict__"):
-            fields = dict(q.__dict__)
-            for f in SHARED:
-                v = fields[f]
-                if isinstance(v, np.ndarray) and v.ndim:
-                    fields[f] = v[rows]
-            taken = object.__new__(type(q))
-            taken.__dict__.update(fields)
-        else:  # pragma: no cover - a Parameters with slots
-            arrays = {}
-            for f in SHARED:
-                v = getattr(q, f)
-                if isinstance(v, np.ndarray) and v.ndim:
-                    arrays[f] = v[rows]
-            taken = unchecked(q, **arrays)
+        # The hot path of the allocation's rounding: index only the array fields (validation
+        # was done when ``q`` was built).
+        arrays = {}
+        for f in SHARED:
+            v = getattr(self.q, f)
+            if isinstance(v, np.ndarray) and v.ndim:
+                arrays[f] = v[rows]
+        taken = unchecked(self.q, **arrays)
         return Part(
             taken, self.beta[rows], self.kappa[rows], self.const[rows],
             self.ub[rows], self.kink[rows], self.form, self.curved,

@@ -209,11 +209,12 @@ def best_response(
 
     now = value(float(w[j]))
     lo, hi = price_bracket(mk, w, g, j)
-    grid = np.unique(np.concatenate([np.linspace(lo, hi, points), [w[j]]]))
     if local:
-        half = 0.02 * (hi - lo)
-        grid = float(w[j]) + half * np.linspace(-1.0, 1.0, 5)
-    vals = np.array([value(float(x)) for x in grid])
+        grid = float(w[j]) + 0.02 * (hi - lo) * np.linspace(-1.0, 1.0, 5)
+    else:
+        grid = np.unique(np.concatenate([np.linspace(lo, hi, points), [w[j]]]))
+    # Each value is a leader's allocation: the current price's is known already.
+    vals = np.array([now if x == w[j] else value(float(x)) for x in grid])
     i = int(np.argmax(vals))
     if local and i in (0, len(grid) - 1):  # the best lies outside the window: scan it all
         return best_response(mk, w, g, j, points)

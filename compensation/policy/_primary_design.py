@@ -40,7 +40,6 @@ class Evaluator:
     start: Array
     strict: bool = True  # count only subsidies at which the members' prices settle
     calls: int = 0
-    unsettled: int = 0  # evaluations where best responses did not converge
     seen: dict[bytes, tuple[float, float, Array, bool]] = field(default_factory=dict)
 
     def __call__(self, g: Array) -> tuple[float, float, Array, bool]:
@@ -48,7 +47,6 @@ class Evaluator:
         if key not in self.seen:
             self.calls += 1
             w, _, ok, _ = solve_prices(self.mk, g, self.start, local=self.calls > 1)
-            self.unsettled += not ok
             if ok:
                 self.start = w  # warm start: neighbouring subsidies have nearby prices
             play = self.mk.play(w, g)
@@ -69,11 +67,8 @@ class Evaluator:
 class Design:
     subsidy: Array
     price: Array
-    welfare: float
-    spending: float
     uniform: float
     uniform_welfare: float
-    settled: bool
     method: str
 
 
@@ -171,7 +166,7 @@ def primary_design(mk: Market, budget: float, targeted: bool, start: Array) -> D
             if not changed:
                 break
         method = "price equilibrium + coordinate search from the uniform design"
-    welfare, spend, w, ok = ev(g)
+    w = ev(g)[2]
     if not ev.strict:
         method += " (prices settled at no subsidy tried)"
-    return Design(g, w, welfare, spend, g_uni, w_uni, ok, method)
+    return Design(g, w, g_uni, w_uni, method)

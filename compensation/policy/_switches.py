@@ -55,7 +55,7 @@ class SwitchPath:
         self.variants = getattr(score, "variants", None)
         self.scored: tuple[Array, Array, Array] | None = None
         self.bounds: tuple[Array, Array] | None = None
-        self.solved: list[tuple[NDArray[np.bool_], NDArray[np.bool_], tuple[Array, float]]] = []
+        self.solved: list[tuple[Array, float]] = []  # (s, mu) of each solved profile
         # The solved profiles and their members that are not idle, one row each.
         self.profiles = self.busy = np.zeros((0, self.n), dtype=bool)
         # Bounds on a switch's gain need each member's moved visits monotone in its sinking
@@ -100,12 +100,12 @@ class SwitchPath:
         if self.solved:
             same = ~((self.profiles != e) & self.busy).any(axis=1)
             if same.any():
-                return self.solved[int(np.argmax(same))][2]
+                return self.solved[int(np.argmax(same))]
         idx = np.arange(self.n)
         s, mu = allocate_rows(self.prep, np.where(e, idx, self.n + idx), self.cap)
-        self.solved.append((e.copy(), self._idle_mask(s, mu), (s, mu)))
+        self.solved.append((s, mu))
         self.profiles = np.vstack([self.profiles, e])
-        self.busy = np.vstack([self.busy, ~self.solved[-1][1]])
+        self.busy = np.vstack([self.busy, ~self._idle_mask(s, mu)])
         return s, mu
 
     def settle(self, e: NDArray[np.bool_]) -> Array:

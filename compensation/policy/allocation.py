@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from ..model.members import Members
 from ..model.parameters import Parameters
 from ._dual import GRID, prepare
-from .allocation_result import SinkingAllocation, certify, check_capacity
+from .allocation_result import SinkingAllocation, certify, check_capacity, check_participation
 
 # The participation equilibrium lives in participation.py; its names keep this import path.
 from .participation import ParticipationEquilibrium, participation_equilibrium
@@ -97,10 +97,6 @@ def allocate_sinking(
     """
     cap = check_capacity(p, members, leader_capacity, "allocate_sinking")
     n = len(members)
-    e = np.ones(n) if participation is None else np.asarray(participation)
-    if e.shape != (n,) or not np.isin(e, (0, 1)).all():
-        raise ValueError(
-            f"participation must hold one 0/1 entry per member ({n}); got {participation!r}"
-        )
+    e = check_participation(participation, n)
     prep = prepare(p, members, np.arange(n), e.astype(float), GRID)
     return certify(p, members, prep, active=e.astype(bool), cap=cap)

@@ -18,7 +18,7 @@ from ..model.parameters import Parameters, require_scalar
 from ._dual import Prepared, allocate_rows
 from ._member_hull import Array, respond
 
-__all__ = ["SinkingAllocation", "certify", "check_capacity"]
+__all__ = ["SinkingAllocation", "certify", "check_capacity", "check_participation"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,13 @@ def check_capacity(p: Parameters, members: Any, leader_capacity: Any, what: str)
     if np.isnan(cap) or cap < 0:
         raise ValueError(f"leader_capacity must be ≥ 0 (dd/yr; inf for none); got {cap!r}")
     return cap
+
+
+def check_participation(participation: Any, n: int) -> NDArray[np.bool_]:
+    """Which of ``n`` members are active: all for ``None``, else one 0/1 entry per member."""
+    e = np.ones(n, dtype=bool) if participation is None else np.asarray(participation)
+    if e.shape != (n,) or not np.isin(e, (0, 1)).all():
+        raise ValueError(
+            f"participation must hold one 0/1 entry per member ({n}); got {participation!r}"
+        )
+    return e.astype(bool)

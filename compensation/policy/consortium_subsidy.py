@@ -31,7 +31,7 @@ from ._member_prices import Market
 from ._primary_design import primary_design
 from ._targeting import Problem, certified_design, social, targeted_design
 from .allocation import allocate_sinking
-from .allocation_result import SinkingAllocation, check_capacity
+from .allocation_result import SinkingAllocation, check_capacity, check_participation
 from .member_prices import equilibrium_result, solve_prices
 from .participation import deviation_gains
 from .sinking_sweep import sinking_sweep
@@ -277,11 +277,7 @@ def consortium_subsidy(
     if np.isnan(b) or b < 0:
         raise ValueError(f"budget must be ≥ 0 (万元/yr; inf for none); got {budget!r}")
     n = len(members)
-    e = np.ones(n, dtype=bool) if participation is None else np.asarray(participation)
-    if e.shape != (n,) or not np.isin(e, (0, 1)).all():
-        raise ValueError(
-            f"participation must hold one 0/1 entry per member ({n}); got {participation!r}"
-        )
+    e = check_participation(participation, n)
     if alliance == "primary-led":
         return _primary_led(p, members, e.astype(bool), cap, b=b, targeted=targeted)
     prob = Problem(p.replace(subsidy=0.0), members.replace(subsidy=None), e.astype(bool), cap, b)
@@ -304,11 +300,11 @@ def consortium_subsidy(
             g, alloc, welfare, spend, method = g_t, a_t, w_t, s_t, "dual+LP"
         else:
             method = "dual+LP (uniform kept: no better targeted design found)"
-    gains = deviation_gains(prob.p, prob.members.replace(subsidy=g), prob.e, leader_capacity=cap)
-    stable = bool(np.all(gains <= 1e-9 * (1 + np.abs(alloc.payoffs.primary_objective))))
     ratio = _marginal(prob, alloc)
-    order = np.argsort(np.where(np.isnan(ratio), -np.inf, -ratio), kind="stable")
-    binding = bool(np.isfinite(b) and spend >= b - 1e-6 * (1 + b))
+    table = prob.members.replace(subsidy=g)
+    gains, stable, order, binding = _checks(
+        prob.p, table, prob.e, cap, alloc=alloc, ratio=ratio, spend=spend, b=b
+    )
     kind = "targeted" if targeted else "uniform"
     message = (
         f"{kind} subsidy: welfare {welfare:.4g} 万元/yr, spending {spend:.4g} of budget {b:.4g}; "
@@ -328,6 +324,25 @@ def consortium_subsidy(
     )  # fmt: skip
 
 
+def _checks(
+    p: Parameters,
+    table: Members,
+    e: Any,
+    cap: float,
+    *,
+    alloc: SinkingAllocation,
+    ratio: Array,
+    spend: float,
+    b: float,
+) -> tuple[Array, bool, NDArray[np.intp], bool]:
+    """Participation gains and stability, the ranking by welfare per 万元, a binding budget."""
+    gains = deviation_gains(p, table, e, leader_capacity=cap)
+    stable = bool(np.all(gains <= 1e-9 * (1 + np.abs(alloc.payoffs.primary_objective))))
+    order = np.argsort(np.where(np.isnan(ratio), -np.inf, -ratio), kind="stable")
+    binding = bool(np.isfinite(b) and spend >= b - 1e-6 * (1 + b))
+    return gains, stable, order, binding
+
+
 def _primary_led(
     p: Parameters, members: Members, e: Any, cap: float, *, b: float, targeted: bool
 ) -> ConsortiumSubsidy:
@@ -338,12 +353,11 @@ def _primary_led(
     eq = equilibrium_result(mk, d.subsidy, d.price)
     alloc, g = eq.allocation, d.subsidy
     table = members.replace(subsidy=g, price=eq.price)
-    gains = deviation_gains(mk.p, table, e, leader_capacity=cap)
-    stable = bool(np.all(gains <= 1e-9 * (1 + np.abs(alloc.payoffs.primary_objective))))
     welfare, spend = float(alloc.payoffs.welfare), float(np.dot(g, alloc.sinking))
     ratio = _primary_marginal(mk, g, eq.price, welfare, spend)
-    order = np.argsort(np.where(np.isnan(ratio), -np.inf, -ratio), kind="stable")
-    binding = bool(np.isfinite(b) and spend >= b - 1e-6 * (1 + b))
+    gains, stable, order, binding = _checks(
+        mk.p, table, e, cap, alloc=alloc, ratio=ratio, spend=spend, b=b
+    )
     kind = "targeted" if targeted else "uniform"
     message = (
         f"{kind} subsidy, members setting prices: welfare {welfare:.4g} 万元/yr, spending "

@@ -20,13 +20,13 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._results import Result
-from .._validation import check_tol
+from .._validation import check_count, check_tol
 from ..model.members import Members
 from ..model.parameters import Parameters
 from ._member_hull import Array
 from ._member_prices import Market, best_response, price_bracket
 from .allocation import allocate_sinking
-from .allocation_result import SinkingAllocation, check_capacity
+from .allocation_result import SinkingAllocation, check_capacity, check_participation
 
 __all__ = ["PriceEquilibrium", "price_equilibrium"]
 
@@ -192,10 +192,9 @@ def price_equilibrium(
     """
     cap = check_capacity(p, members, leader_capacity, "price_equilibrium")
     tol = check_tol("tol", tol)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be an integer ≥ 1; got {max_iter!r}")
+    max_iter = check_count("max_iter", max_iter)
     n = len(members)
-    e = _participation(participation, n)
+    e = check_participation(participation, n)
     w0 = members.column("price", p) if start is None else np.asarray(start, dtype=float)
     if w0.shape != (n,) or not np.all(np.isfinite(w0)):
         raise ValueError(f"start must hold one finite price per member ({n}); got {start!r}")
@@ -242,12 +241,3 @@ def gain_tolerance(play: Any, w: Array, tol: float) -> Array:
     worth up to :math:`tol (1 + |w_j|) s_j`, besides rounding of its objective.
     """
     return np.asarray(tol * (1 + np.abs(play.objective) + (1 + np.abs(w)) * play.sinking))
-
-
-def _participation(participation: Any, n: int) -> Any:
-    e = np.ones(n, dtype=bool) if participation is None else np.asarray(participation)
-    if e.shape != (n,) or not np.isin(e, (0, 1)).all():
-        raise ValueError(
-            f"participation must hold one 0/1 entry per member ({n}); got {participation!r}"
-        )
-    return e.astype(bool)

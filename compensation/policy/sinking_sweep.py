@@ -22,7 +22,7 @@ from ..model.parameters import Parameters
 from ._dual import GRID, prepare
 from ._member_hull import Array
 from .allocation import allocate_sinking
-from .allocation_result import check_capacity
+from .allocation_result import check_capacity, check_participation
 
 __all__ = ["SinkingSweep", "sinking_sweep"]
 
@@ -115,11 +115,7 @@ def sinking_sweep(
     if g.ndim != 1:
         raise ValueError(f"subsidies must be one-dimensional; got shape {g.shape}")
     n = len(members)
-    e = np.ones(n) if participation is None else np.asarray(participation)
-    if e.shape != (n,) or not np.isin(e, (0, 1)).all():
-        raise ValueError(
-            f"participation must hold one 0/1 entry per member ({n}); got {participation!r}"
-        )
+    e = check_participation(participation, n)
     p0, m0 = p.replace(subsidy=0.0), members.replace(subsidy=None)
     prep = prepare(p0, m0, np.arange(n), e.astype(float), GRID)
     s, exact = np.zeros((len(g), n)), np.zeros(len(g), dtype=bool)

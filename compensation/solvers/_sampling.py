@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._validation import check_count
+
 __all__ = [
     "Design",
     "Estimate",
@@ -35,9 +37,7 @@ MIN_BLOCKS = 8  # blocks before the stop rule may trust a standard error
 
 def check_samples(samples: Any, name: str = "samples") -> int:
     """A sample size: an integer ≥ 1, else ``ValueError`` naming it."""
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise ValueError(f"{name} must be an integer ≥ 1; got {samples!r}")
-    return int(samples)
+    return check_count(name, samples)
 
 
 def check_target(tol: Any) -> float | None:

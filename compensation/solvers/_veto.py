@@ -30,7 +30,8 @@ CHECK_EXACT = 16
 CHECK_SAMPLES = 256
 
 
-def _players(veto: Any, n: int) -> tuple[int, ...]:
+def veto_players(veto: Any, n: int) -> tuple[int, ...]:
+    """``veto`` as sorted distinct player indices in ``0..n-1``, else ``ValueError``."""
     try:
         items = [operator.index(veto)]
     except TypeError:
@@ -60,16 +61,23 @@ def check_veto(game: Any, veto: Any, gen: np.random.Generator) -> tuple[int, ...
         Naming a coalition without a veto player whose value is not 0, or bad indices.
     """
     n = game.n
-    players = _players(veto, n)
+    players = veto_players(veto, n)
     if not players:
         return players
     scale = 1e-9 * (1.0 + abs(float(game.grand)))
     need = sum(1 << i for i in players)
     if hasattr(game, "v") or n <= CHECK_EXACT:
-        v = game.v if hasattr(game, "v") else game.table()
+        # Only the coalitions lacking a veto player matter: half of them or fewer.
         masks = np.arange(1 << n)
-        bad = np.flatnonzero(((masks & need) != need) & (np.abs(v) > scale))
-        rows = ((bad[:1, None] >> np.arange(n)) & 1).astype(bool)
+        masks = masks[(masks & need) != need]
+        if hasattr(game, "v"):
+            v = game.v[masks]
+        else:
+            chunks = np.array_split(masks, 1 + masks.size // (1 << 14))
+            bits = np.arange(n)
+            v = np.concatenate([game.evaluate((c[:, None] >> bits) & 1 == 1) for c in chunks])
+        bad = np.flatnonzero(np.abs(v) > scale)
+        rows = ((masks[bad[:1], None] >> np.arange(n)) & 1).astype(bool)
         vals = v[bad[:1]]
     else:
         rows = np.ones((len(players), n), dtype=bool)

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._veto import veto_players
+
 __all__ = ["FunctionGame", "as_evaluator", "coalition_matrix"]
 
 #: Coalitions passed to the value function per call (memory: ``batch × n`` booleans at least).
@@ -135,13 +137,8 @@ class FunctionGame:
                 )
 
     def _check_veto(self) -> None:
-        veto = tuple(self.veto)
-        if any(isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in veto) or (
-            len(set(veto)) != len(veto) or any(not 0 <= i < self.n for i in veto)
-        ):
-            raise ValueError(f"veto must be distinct players in 0..{self.n - 1}; got {veto!r}")
-        object.__setattr__(self, "veto", tuple(sorted(int(i) for i in veto)))
-        if veto:
+        object.__setattr__(self, "veto", veto_players(self.veto, self.n))
+        if self.veto:
             rows = ~np.eye(self.n, dtype=bool)[list(self.veto)]
             worth = self.evaluate(rows)
             bad = np.flatnonzero(np.abs(worth) > 1e-9 * (1.0 + abs(self.grand)))
