@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 
-from ..model.member_payoffs import consortium_payoffs
 from ..model.members import Members
 from ..model.parameters import Parameters
+from ..model.payoffs import payoff_terms
 from ._dual import GRID, Prepared, allocate_rows, prepare
 from ._member_hull import Array
 
@@ -53,8 +53,8 @@ class Market:
     prep: Prepared
     factor: Array  # d(slope)/dw_j = (1 - eta) e_j
     paid: Array  # share of g_j paid per doctor-day at j: 1 - chi + chi e_j
-    terms: Array | None = None  # (3, 2, n): leader, primary, welfare = a share(s) + b s
-    base: Array | None = None  # the three at s = 0: leader, welfare, primary per member
+    q: Parameters  # the members' view of p (one entry per member)
+    travel: Array
 
     @classmethod
     def build(cls, p: Parameters, members: Members, e: Any, cap: float) -> Market:
@@ -65,48 +65,8 @@ class Market:
         prep = prepare(p0, m0, np.arange(n), act.astype(float), GRID)
         eta, chi = float(p.integration), float(p.conditional_subsidy)
         factor = (1 - eta) * act.astype(float)
-        mk = cls(p0, m0, act, cap, prep, factor, 1 - chi + chi * act)
-        return mk._fitted()
-
-    def _share(self, s: Array) -> Array:
-        part = self.prep.part
-        return np.asarray(part.form.share(part.q, s[:, None]))[:, 0]
-
-    def _fitted(self) -> Market:
-        """Each member's payoff terms as ``a share(s) + b s``, read off the model's payoffs.
-
-        Every term of MODEL.md §10 is of that form, apart from the leader's :math:`C(S)`:
-        three sinking levels per member, one member at a time, identify ``a`` and ``b``
-        (least squares: for the linear flow below its cap the two coincide), and a fourth
-        level checks the fit. Where it fails, payoffs are computed by the model each time.
-        """
-        n, ub = len(self.e), self.prep.part.ub
-        levels = np.array([0.25, 0.5, 1.0, 0.37])
-        rows = np.zeros((1 + 4 * n, n))
-        for k, lv in enumerate(levels):
-            rows[1 + k * n + np.arange(n), np.arange(n)] = lv * ub
-        pay = consortium_payoffs(self.p, self.members, rows, self.e)
-        c1, c2 = self.prep.c1, self.prep.c2
-        cost = c1 * rows.sum(axis=1) + 0.5 * c2 * rows.sum(axis=1) ** 2
-        lead = pay.leader + cost - pay.leader[0]
-        wel = pay.welfare + cost - pay.welfare[0]
-        own = np.arange(n)
-        prim = np.stack([pay.primary[1 + k * n + own, own] for k in range(4)]) - pay.primary[0]
-        terms = np.zeros((3, 2, n))
-        ok = True
-        for j in range(n):
-            x = levels * ub[j]
-            if not np.isfinite(x).all() or x[-1] <= 0:
-                continue
-            one = self.prep.part.take(np.array([j]))
-            design = np.column_stack([np.asarray(one.form.share(one.q, x[None, :]))[0], x])
-            at = 1 + j + n * np.arange(4)
-            for t, y in enumerate((lead[at], prim[:, j], wel[at])):
-                coef = np.linalg.lstsq(design[:3], y[:3], rcond=None)[0]
-                terms[t, :, j] = coef
-                ok &= bool(abs(design[3] @ coef - y[3]) <= 1e-9 * (1 + np.abs(y).max()))
-        base = np.concatenate([[pay.leader[0], pay.welfare[0]], pay.primary[0]])
-        return replace(self, terms=terms, base=base) if ok else self
+        q, travel = m0.parameters(p0), m0.column("travel_cost", p0)
+        return cls(p0, m0, act, cap, prep, factor, 1 - chi + chi * act, q, travel)
 
     def shifted(self, w: Array, g: Array) -> Prepared:
         """The prepared leader problem at prices ``w`` and subsidies ``g`` (hulls reused)."""
@@ -131,16 +91,13 @@ class Market:
         return self.payoffs(s, w, g)
 
     def payoffs(self, s: Array, w: Array, g: Array) -> Play:
-        if self.terms is not None and self.base is not None:
-            sh, total = self._share(s), float(s.sum())
-            per = self.terms[:, 0] * sh + self.terms[:, 1] * s
-            cost = self.prep.c1 * total + 0.5 * self.prep.c2 * total * total
-            lead0 = float(self.base[0]) + float(per[0].sum()) - cost
-            wel0 = float(self.base[1]) + float(per[2].sum()) - cost
-            prim0 = self.base[2:] + per[1]
-        else:
-            pay = consortium_payoffs(self.p, self.members, s, self.e)
-            lead0, wel0, prim0 = float(pay.leader), float(pay.welfare), pay.primary
+        # MODEL.md §10 at zero prices and subsidies (they are added below, in closed form).
+        parts = payoff_terms(self.q, s, self.e.astype(float))
+        total = float(s.sum())
+        cost = self.prep.c1 * total + 0.5 * self.prep.c2 * total * total
+        lead0 = float((parts.leader - self.travel * s).sum()) - cost
+        prim0 = parts.primary
+        wel0 = lead0 + float(prim0.sum()) + float(parts.public.sum())
         e = self.e.astype(float)
         price = w * s * e
         paid = self.paid * g * s
