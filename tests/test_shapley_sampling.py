@@ -12,7 +12,7 @@ from compensation.solvers.function_game import FunctionGame
 from compensation.solvers.shapley import shapley_value
 
 
-def leader_game(n, cap, seed=0, chain=True):
+def leader_game(n, cap, seed=0, chain=True, veto=()):
     """A leader (player 0) and n - 1 members whose weights share a capacity: big-boss shaped."""
     w = np.r_[0.0, np.random.default_rng(seed).uniform(1, 3, n - 1)]
 
@@ -25,7 +25,7 @@ def leader_game(n, cap, seed=0, chain=True):
     def value(t):
         return np.where(t[:, 0], np.minimum(t @ w, cap), 0.0)
 
-    return FunctionGame(n, value, prefix=prefix if chain else None)
+    return FunctionGame(n, value, prefix=prefix if chain else None, veto=veto)
 
 
 @pytest.mark.parametrize("n", [1, 2, 7])

@@ -18,7 +18,7 @@ from compensation.solvers._veto import check_veto, veto_weights
 from compensation.solvers.function_game import FunctionGame
 from compensation.solvers.shapley import shapley_value
 
-from .test_shapley_sampling import county
+from .test_shapley_sampling import county, leader_game
 
 
 def veto_table(n, veto, seed):
@@ -28,21 +28,6 @@ def veto_table(n, veto, seed):
     masks = np.arange(1 << n)
     v = np.where((masks & need) == need, rng.uniform(0, 10, 1 << n), 0.0)
     return TUGame(n, {tuple(np.flatnonzero((m >> np.arange(n)) & 1)): v[m] for m in masks[1:]})
-
-
-def leader_game(n, cap, seed=0):
-    """A leader (player 0, veto) and n - 1 members whose weights share a capacity."""
-    w = np.r_[0.0, np.random.default_rng(seed).uniform(1, 3, n - 1)]
-
-    def prefix(perms):
-        zero = np.zeros((len(perms), 1))
-        total = np.concatenate([zero, np.cumsum(w[perms], axis=1)], axis=1)
-        lead = np.concatenate([zero > 0, np.cumsum(perms == 0, axis=1) > 0], axis=1)
-        return np.where(lead, np.minimum(total, cap), 0.0)
-
-    return FunctionGame(
-        n, lambda t: np.where(t[:, 0], np.minimum(t @ w, cap), 0.0), prefix=prefix, veto=(0,)
-    )
 
 
 @pytest.mark.parametrize("n, d", [(2, 1), (3, 2), (5, 1), (5, 2), (5, 4), (30, 1), (30, 3)])
@@ -98,7 +83,7 @@ def test_sampled_consortium_with_the_leader_first_within_three_standard_errors(n
 
 def test_standard_errors_are_calibrated_across_seeds():
     # z = (estimate - exact) / SE near standard normal, the leader's (by efficiency) included.
-    g = leader_game(10, 9.0, seed=2)
+    g = leader_game(10, 9.0, seed=2, veto=(0,))
     exact = shapley_value(g).values
     z = []
     for seed in range(30):
@@ -144,7 +129,7 @@ def test_members_who_count_only_right_behind_the_leader_are_seen():
 
 
 def test_per_player_targets_stop_on_the_members():
-    g = leader_game(40, 30.0, seed=1)
+    g = leader_game(40, 30.0, seed=1, veto=(0,))
     tol = np.r_[np.inf, np.full(39, 0.004)]
     est = shapley_value(g, samples=400_000, tol=tol, rng=2)
     assert est.success and (est.standard_error[1:] <= 0.004).all()
