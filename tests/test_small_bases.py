@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from compensation.solvers import equilibria
 from compensation.solvers._bases import label_keys, small_equilibria
 from compensation.solvers.equilibria import nash_equilibria
-from compensation.solvers.vertex import hull_vertices, join_labels, solve_blocks
+from compensation.solvers.vertex import hull_vertices, join_labels, polish
 
 from .strategies import bimatrix
 from .test_vertex import _close, _sorted_components, _sorted_pairs
@@ -81,22 +81,27 @@ def test_label_keys_are_bit_masks_over_words():
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 6))
-def test_solve_blocks_matches_each_square_system(seed, r, d):
+def test_polish_solves_each_square_system_in_one_batch(seed, r, d):
+    # Systems of every size share one batched solve (tight rows plus unit rows): each must
+    # come out as its own k × k solve, from a start 1e-9 off (qhull's digits, exaggerated).
     rng = np.random.default_rng(seed)
     M = 1.0 + rng.random((r, d))
     N = 20
     rows = np.zeros((N, r), dtype=bool)
     cols = np.zeros((N, d), dtype=bool)
+    expected = np.zeros((N, d))
     for v in range(N):
         k = int(rng.integers(1, min(r, d) + 1))
-        rows[v, rng.choice(r, k, replace=False)] = True
-        cols[v, rng.choice(d, k, replace=False)] = True
-    z = solve_blocks(M, rows, cols)
-    for v in range(N):
-        R, C = np.nonzero(rows[v])[0], np.nonzero(cols[v])[0]
-        expected = np.zeros(d)
-        expected[C] = np.linalg.solve(M[np.ix_(R, C)], np.ones(len(C)))
-        assert np.allclose(z[v], expected, rtol=1e-9, atol=1e-12)
+        R = rng.choice(r, k, replace=False)
+        C = rng.choice(d, k, replace=False)
+        rows[v, R], cols[v, C] = True, True
+        expected[v, C] = np.linalg.solve(M[np.ix_(R, C)], np.ones(k))
+    start = np.where(cols, expected + 1e-9, 0.0)
+    z = polish(M, start, np.concatenate([~cols, rows], axis=1))
+    fine = (expected >= 0).all(axis=1)  # polish keeps a start it cannot trust (clipped)
+    assert np.allclose(z[fine], expected[fine], rtol=1e-9, atol=1e-13)
+    off = expected.min(axis=1) < -1e-6
+    assert np.array_equal(z[off], np.clip(start[off], 0.0, None))
 
 
 def test_joggled_vertices_are_exact_and_not_solved_twice(monkeypatch):

@@ -156,3 +156,18 @@ def test_joggled_small_integer_games_match_the_exhaustive_oracle(game):
         assert_same(*game)
     finally:
         vertex.JOGGLE_FROM = old
+
+
+@pytest.mark.parametrize("shape", [(3, 7), (7, 3), (5, 9), (9, 6), (6, 6)])
+@pytest.mark.parametrize("ints", [False, True])
+def test_padded_batches_of_both_polytopes_match_the_oracle_on_rectangular_games(shape, ints):
+    # The vertices of P and their partners (no ties), or both polytopes' vertices (ties), are
+    # solved in one batch padded to max(m, n) unknowns: rectangular games exercise the padding
+    # (a wrong partner system changes the equilibria found, not just digits).
+    rng = np.random.default_rng(sum(shape) + 100 * ints)
+    for _ in range(3):
+        if ints:  # ties (both polytopes), irregular values (qhull's digits are off)
+            A, B = (np.round(rng.standard_normal(shape), 1) for _ in range(2))
+        else:
+            A, B = rng.standard_normal(shape), rng.standard_normal(shape)
+        assert_same(A, B)

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from ._bases import label_keys
 from ._joggle import joggled_vertices
+from ._join import join_labels
 
 __all__ = [
     "equilibrium_vertices",
@@ -27,7 +28,6 @@ __all__ = [
     "join_labels",
     "polish",
     "polytope_vertices",
-    "solve_blocks",
 ]
 
 JOGGLE_FROM = 9  # joggle polytopes of games with ties in more dimensions than this
@@ -108,17 +108,25 @@ def hull_vertices(
     from scipy.spatial import ConvexHull
 
     r, d = M.shape
-    t = 0.5 / float(M.sum(axis=1).max())
-    c = np.full(d, t)
-    G = np.vstack([-np.eye(d), M])
-    b = np.concatenate([np.zeros(d), np.ones(r)])
-    points = G / (b - G @ c)[:, None]
-    Z = joggled_vertices(G, b, points, c, tol) if joggle else None
+    rowsum = M.sum(axis=1)
+    t = 0.5 / float(rowsum.max())
+    # Polar points of the constraints about c = t·1: -e_i / t for z_i >= 0, and
+    # M_j / (1 - M_j c) for the payoff rows.
+    points = np.empty((d + r, d))
+    points[:d] = np.eye(d) * (-1.0 / t)
+    points[d:] = M / (1.0 - t * rowsum)[:, None]
+    Z = None
+    if joggle:
+        G = np.vstack([-np.eye(d), M])
+        b = np.concatenate([np.zeros(d), np.ones(r)])
+        Z = joggled_vertices(G, b, points, np.full(d, t), tol)
     exact = Z is not None
     if Z is None:
         eq = ConvexHull(points).equations
-        Z = -eq[:, :-1] / eq[:, -1:] + c
-    labels = np.concatenate([np.abs(Z) <= tol, np.abs(Z @ M.T - 1.0) <= tol], axis=1)
+        Z = eq[:, :-1] / -eq[:, -1:] + t
+    labels = np.empty((len(Z), d + r), dtype=bool)
+    np.less_equal(np.abs(Z), tol, out=labels[:, :d])
+    np.less_equal(np.abs(Z @ M.T - 1.0), tol, out=labels[:, d:])
     keep = Z.sum(axis=1) > tol  # the origin is a vertex but pairs with nothing
     Z, labels = Z[keep], labels[keep]
     # A degenerate vertex comes from several simplices (or bases): merge those by label set.
@@ -146,33 +154,39 @@ def polish(
     same square systems, so polishing makes both give the same digits. Degenerate vertices
     (more tight rows than support) use least squares on all of them.
     """
-    d = M.shape[1]
+    r, d = M.shape
     support = ~labels[:, :d]
     tight = labels[:, d:]
-    out = np.clip(Z, 0.0, None)
-    out[~support] = 0.0
+    out = np.where(support, np.clip(Z, 0.0, None), 0.0)
     ks, ts = support.sum(axis=1), tight.sum(axis=1)
     square = np.nonzero((ks == ts) & (ks > 0))[0]
-    if square.size:
-        try:
-            with np.errstate(all="ignore"):
-                sol = solve_blocks(M, tight[square], support[square])
-        except np.linalg.LinAlgError:  # pragma: no cover - qhull's digits are kept
-            sol = np.full((square.size, d), np.nan)
-        good = np.isfinite(sol).all(axis=1) & (np.abs(sol - out[square]) < 1e-7).all(axis=1)
-        out[square[good]] = sol[good]
+    deg = np.nonzero((ts > ks) & (ks > 0))[0]
+    # Both kinds go into one batched solve of d × d systems (numpy's per-call overhead, not
+    # arithmetic, sets the time here). Square ones: the tight rows restricted to the support
+    # and unit rows fixing the other coordinates at 0 (row order does not change a solution).
+    cand = np.concatenate([M, np.eye(d)])
+    sel = np.concatenate([tight[square], ~support[square]], axis=1)
+    idx = np.nonzero(sel)[1].reshape(-1, d)
+    keep = support[square][:, None, :] | (idx >= r)[:, :, None]
+    systems = [np.where(keep, cand[idx], 0.0)]
+    rhs = [(idx < r).astype(np.float64)]
     # Degenerate ones: least squares on all their tight rows, by batched normal equations
     # (an identity block on the zero coordinates keeps each system square and regular).
-    deg = np.nonzero((ts > ks) & (ks > 0))[0]
     if deg.size:
         sub = np.where(tight[deg][:, :, None] & support[deg][:, None, :], M[None], 0.0)
-        gram = np.einsum("qrd,qre->qde", sub, sub) + np.eye(d) * ~support[deg][:, None, :]
-        try:
-            sol = np.linalg.solve(gram, sub.sum(axis=1)[..., None])[..., 0]
-        except np.linalg.LinAlgError:  # pragma: no cover - qhull's digits are kept
-            return out
-        good = np.isfinite(sol).all(axis=1) & (np.abs(sol - out[deg]) < 1e-7).all(axis=1)
-        out[deg[good]] = np.where(support[deg[good]], sol[good], 0.0)
+        systems.append(np.einsum("qrd,qre->qde", sub, sub) + np.eye(d) * ~support[deg][:, None, :])
+        rhs.append(sub.sum(axis=1))
+    rows = np.concatenate([square, deg])
+    if not rows.size:
+        return out
+    try:
+        with np.errstate(all="ignore"):
+            sol = np.linalg.solve(np.concatenate(systems), np.concatenate(rhs)[..., None])[..., 0]
+    except np.linalg.LinAlgError:  # pragma: no cover - qhull's digits are kept
+        return out
+    sol = np.where(support[rows], sol, 0.0)
+    good = np.isfinite(sol).all(axis=1) & (np.abs(sol - out[rows]) < 1e-7).all(axis=1)
+    out[rows[good]] = sol[good]
     return out
 
 
@@ -223,12 +237,11 @@ def equilibrium_vertices(
     # Below 10 dimensions qhull's exact hull is about as fast as the joggled one plus checks.
     jx, jy = ties and m > JOGGLE_FROM, ties and n > JOGGLE_FROM
     X, lab_x, exact_x = hull_vertices(Bp.T, tol, joggle=jx)
-    if not (lab_x.sum(axis=1) > m).any() and not ties:
+    if not ties and (lab_x.sum(axis=1) == m).all():
         single = _partners(Ap, X, lab_x, tol)
         if single is not None:
-            Y, ii, jj, deg = single
-            ux, ii = np.unique(ii, return_inverse=True)
-            return polish(Bp.T, X[ux], lab_x[ux]), Y, ii.ravel(), jj, deg
+            Y, ii, jj = single  # ii is sorted and distinct: each x has one partner
+            return polish(Bp.T, X[ii], lab_x[ii]), Y, jj, jj, False
     Y, lab_y, exact_y = hull_vertices(Ap, tol, joggle=jy)
     # Q's labels in P's numbering: row i best reply -> i, column j unused -> m + j.
     lab_y = np.concatenate([lab_y[:, n:], lab_y[:, :n]], axis=1)
@@ -238,9 +251,57 @@ def equilibrium_vertices(
     uy, jj = np.unique(jj, return_inverse=True)
     lab_x, lab_y = lab_x[ux], lab_y[uy][:, np.r_[m : m + n, :m]]
     # Zero coordinates set to exactly 0, as polish does, without solving again.
-    X = np.where(lab_x[:, :m], 0.0, X[ux]) if exact_x else polish(Bp.T, X[ux], lab_x)
-    Y = np.where(lab_y[:, :n], 0.0, Y[uy]) if exact_y else polish(Ap, Y[uy], lab_y)
+    X = np.where(lab_x[:, :m], 0.0, X[ux])
+    Y = np.where(lab_y[:, :n], 0.0, Y[uy])
+    if not (exact_x and exact_y):  # both polytopes polished in one padded call
+        X, Y = _polish_pair(Ap, Bp, (X, lab_x, exact_x), (Y, lab_y, exact_y))
     return X, Y, ii.ravel(), jj.ravel(), degenerate
+
+
+def _stacked(Ap: NDArray[np.float64], Bp: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``B^T`` over ``A``, each zero-padded to K × K (K = max(m, n)): one matrix for both."""
+    m, n = Ap.shape
+    K = max(m, n)
+    M = np.zeros((2 * K, K))
+    M[:n, :m] = Bp.T
+    M[K : K + m, :n] = Ap
+    return M
+
+
+def _polish_pair(
+    Ap: NDArray[np.float64],
+    Bp: NDArray[np.float64],
+    px: tuple[NDArray[np.float64], NDArray[np.bool_], bool],
+    py: tuple[NDArray[np.float64], NDArray[np.bool_], bool],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`polish` on both polytopes at once (numpy's per-call overhead sets the time).
+
+    Each part is ``(Z, labels, exact)`` in its own polytope's numbering; exact parts are kept.
+    Padding coordinates are zero (labelled) and padding rows never tight, so each system is
+    the one :func:`polish` would solve, with unit rows added: the same digits.
+    """
+    m, n = Ap.shape
+    K = max(m, n)
+    parts = []
+    for (Z, lab, exact), d, r, off in ((px, m, n, 0), (py, n, m, K)):
+        if exact:
+            lab = lab[:0]
+        pad = np.zeros((len(lab), 3 * K), dtype=bool)
+        pad[:, :d] = lab[:, :d]
+        pad[:, d:K] = True
+        pad[:, K + off : K + off + r] = lab[:, d:]
+        z = np.zeros((len(lab), K))
+        z[:, :d] = Z[: len(lab)]
+        parts.append((z, pad))
+    out = polish(
+        _stacked(Ap, Bp),
+        np.concatenate([parts[0][0], parts[1][0]]),
+        np.concatenate([parts[0][1], parts[1][1]]),
+    )
+    nx = len(parts[0][0])
+    X = px[0] if px[2] else out[:nx, :m]
+    Y = py[0] if py[2] else out[nx:, :n]
+    return X, Y
 
 
 def _has_ties(Ap: NDArray[np.float64], Bp: NDArray[np.float64], tol: float) -> bool:
@@ -250,122 +311,38 @@ def _has_ties(Ap: NDArray[np.float64], Bp: NDArray[np.float64], tol: float) -> b
     return bool((np.diff(a, axis=0) <= tol).any() or (np.diff(b, axis=1) <= tol).any())
 
 
-def solve_blocks(
-    M: NDArray[np.float64], rows: NDArray[np.bool_], cols: NDArray[np.bool_]
-) -> NDArray[np.float64]:
-    r"""Solve :math:`M_{R C} z_C = 1`, :math:`z = 0` off C, for each mask pair, in one batch.
-
-    ``rows`` (N, r) and ``cols`` (N, d) select as many rows as columns per system. The k-th
-    selected row is paired with the k-th selected column and the unselected coordinates get
-    unit rows, so systems of every size share one d × d batched solve (row order does not
-    change a solution). Raises ``numpy.linalg.LinAlgError`` if a system is singular.
-
-    >>> solve_blocks(np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([[True, False]]),
-    ...              np.array([[False, True]])).tolist()
-    [[0.0, 1.0]]
-    """
-    N, d = cols.shape
-    selected = np.argsort(~rows, axis=1, kind="stable")  # selected rows first, in order
-    rank = np.clip(np.cumsum(cols, axis=1) - 1, 0, rows.shape[1] - 1)
-    src = selected[np.arange(N)[:, None], rank]
-    sub = np.where(cols[:, :, None] & cols[:, None, :], M[src], 0.0)
-    diag = np.arange(d)
-    sub[:, diag, diag] += ~cols
-    return np.linalg.solve(sub, cols[..., None].astype(np.float64))[..., 0]
-
-
 def _partners(
     Ap: NDArray[np.float64], X: NDArray[np.float64], lab_x: NDArray[np.bool_], tol: float
-) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp], bool] | None:
-    """The unique partner of each nondegenerate vertex of P, or None if a system is singular."""
+) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]] | None:
+    """The unique partner of each nondegenerate vertex of P: ``(Y, ii, jj)``, or None.
+
+    None if a system is singular or a partner degenerate: then the two-polytope join decides.
+    """
     m, n = Ap.shape
+    # The partner of x solves A_{SJ} y_J = 1 for x's support S and best replies J. Each
+    # system picks n rows of [A; I]: the rows of S and unit rows fixing y_j = 0 off J, that
+    # is, the labels x lacks (row order does not change a solution).
+    cand = np.concatenate([Ap, np.eye(n)])
+    idx = np.nonzero(~lab_x)[1].reshape(len(X), n)
+    # Payoff rows restricted to J, as the oracle's k × k blocks.
+    keep = lab_x[:, None, m:] | (idx >= m)[:, :, None]
     # A singular system means a continuum of partners (or none), which only the two-polytope
     # join handles. Entries lie in [1, 2], so a feasible partner has entries <= 1 and a huge
     # solution signals a (nearly) singular system.
     try:
         with np.errstate(all="ignore"):
-            y = solve_blocks(Ap, ~lab_x[:, :m], lab_x[:, m:])
+            y = np.linalg.solve(
+                np.where(keep, cand[idx], 0.0), (idx < m).astype(np.float64)[..., None]
+            )[..., 0]
     except np.linalg.LinAlgError:
         return None
     if not (np.abs(y) < 1e6).all():
         return None
-    ok = (y >= -tol).all(axis=1) & (y @ Ap.T <= 1 + tol).all(axis=1)
-    Y = np.maximum(y[ok], 0.0)
+    u = y @ Ap.T
+    ok = (y >= -tol).all(axis=1) & (u <= 1 + tol).all(axis=1)
+    # A degenerate partner (more labels than n) may partner several x: the join handles it.
+    if ((np.abs(u[ok] - 1) <= tol).sum(axis=1) + (y[ok] <= tol).sum(axis=1) != n).any():
+        return None
+    Y = np.where(lab_x[ok, m:], np.maximum(y[ok], 0.0), 0.0)
     ii = np.nonzero(ok)[0]
-    lab_y = np.concatenate([np.abs(Y @ Ap.T - 1) <= tol, tol >= Y], axis=1)
-    if (lab_y.sum(axis=1) == n).all():  # nondegenerate partners: each is found once
-        return Y, ii, np.arange(len(Y)), False
-    # One y may partner several x (a degenerate vertex of Q): keep it once.
-    keys = label_keys(lab_y)
-    _, first, jj = (
-        np.unique(keys[:, 0], return_index=True, return_inverse=True)
-        if keys.shape[1] == 1
-        else np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    )
-    order = np.argsort(first)
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    Y = Y[first[order]]
-    return Y, ii, rank[jj.ravel()], bool((lab_y.sum(axis=1) > n).any())
-
-
-def join_labels(
-    lab_x: NDArray[np.bool_], lab_y: NDArray[np.bool_], m: int, n: int
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Pairs ``(i, j)``, sorted, whose labels together cover all ``m + n`` (P's numbering).
-
-    Labels are compared as bit masks (no floating-point products, whose multithreaded BLAS
-    stalls on a loaded machine): a hash join where both vertices are nondegenerate (then y's
-    labels are exactly the complement of x's), a masked test of every pair otherwise.
-
-    >>> lab = np.array([[True, False]]), np.array([[False, True]])
-    >>> [a.tolist() for a in join_labels(*lab, 1, 1)]
-    [[0], [0]]
-    """
-    kx, ky = label_keys(lab_x), label_keys(lab_y)
-    full = label_keys(np.ones((1, m + n), dtype=bool))[0]
-    if len(kx) * len(ky) * kx.shape[1] <= 1_000_000:  # few pairs: test them all at once
-        ii, jj = np.nonzero(~(~kx[:, None, :] & ~ky[None, :, :] & full).any(axis=2))
-        return ii, jj
-    nd_x, dg_x = _split(lab_x.sum(axis=1) == m)
-    nd_y, dg_y = _split(lab_y.sum(axis=1) == n)
-    parts = [_complements(kx[nd_x] ^ full, ky[nd_y], nd_x, nd_y)]
-    for xs, ys in ((dg_x, np.arange(len(ky))), (nd_x, dg_y)):
-        # Rows in chunks: a pair is complete when no label is missing from both.
-        step = max(1, 4_000_000 // max(1, ys.size * kx.shape[1]))
-        for s in range(0, xs.size, step):
-            chunk = xs[s : s + step]
-            miss = (~kx[chunk][:, None, :] & ~ky[ys][None, :, :] & full).any(axis=2)
-            a, b = np.nonzero(~miss)
-            parts.append((chunk[a], ys[b]))
-    ii = np.concatenate([p[0] for p in parts]).astype(np.intp)
-    jj = np.concatenate([p[1] for p in parts]).astype(np.intp)
-    order = np.lexsort((jj, ii))
-    return ii[order], jj[order]
-
-
-def _split(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    return np.nonzero(mask)[0], np.nonzero(~mask)[0]
-
-
-def _complements(
-    want: NDArray[np.uint64], have: NDArray[np.uint64], xs: NDArray[np.intp], ys: NDArray[np.intp]
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Pairs of rows with equal keys (``want[a] == have[b]``): a sort-merge join."""
-    if not (xs.size and ys.size):
-        return xs[:0], ys[:0]
-    if want.shape[1] > 1:  # more than 64 labels: hash the rows
-        table: dict[bytes, list[int]] = {}
-        for j, row in zip(ys.tolist(), have):
-            table.setdefault(row.tobytes(), []).append(j)
-        found = [(i, j) for i, row in zip(xs.tolist(), want) for j in table.get(row.tobytes(), [])]
-        arr = np.array(found, dtype=np.intp).reshape(-1, 2)
-        return arr[:, 0], arr[:, 1]
-    order = np.argsort(have[:, 0], kind="stable")
-    sorted_have = have[order, 0]
-    lo = np.searchsorted(sorted_have, want[:, 0], side="left")
-    count = np.searchsorted(sorted_have, want[:, 0], side="right") - lo
-    # Every match of each row (distinct vertices have distinct label sets, but be general).
-    a = np.repeat(np.arange(xs.size), count)
-    b = np.arange(a.size) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
-    return xs[a], ys[order[b]]
+    return Y, ii, np.arange(len(Y))
