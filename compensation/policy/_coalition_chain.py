@@ -1,6 +1,8 @@
 """Prefix chains of the consortium game: the greedy fill's cutoff as players join (§10-11).
 
-Helpers of :meth:`compensation.policy.consortium_game.ConsortiumValue.prefix`.
+Helpers of :meth:`compensation.policy.consortium_game.ConsortiumValue.prefix`: the cutoff
+walk, and for the branch and bound the prefixes' values lifted from their predecessors and
+coalitions drawn more than once searched once.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["WINDOW", "chain", "own_before"]
+__all__ = ["WINDOW", "chain", "distinct", "lift_along", "own_before", "restrict"]
 
 WINDOW = 16  # edges tested at once below the cutoff when a player joins
 Array = Any
@@ -79,3 +81,42 @@ def chain(value: Any, perms: Any) -> tuple[Array, ...]:
         for arr, val in zip(out, (cut, a, b, z)):
             arr[step + 1] = val
     return out[0].T.astype(np.intp), out[1].T, out[2].T, out[3].T
+
+
+def lift_along(values: Array, perms: Any, zero: Array, at: Any) -> Any:
+    r"""Better values of the prefixes ``at`` from their predecessors along each ordering.
+
+    :math:`v(T_k) \ge v(T_i) + Z_k - Z_i` for :math:`i < k`, :math:`Z_i` the zero terms
+    :math:`\tilde h_j(0) \ge 0` of the first ``i`` players: the smaller coalition's
+    allocation with the newcomers off is feasible. A running maximum lifts every prefix.
+    """
+    z = np.r_[0.0, zero][perms]  # the leader's zero term is 0
+    cz = np.concatenate([np.zeros((len(perms), 1)), np.cumsum(z, axis=1)], axis=1)
+    full = np.array(values, dtype=float)
+
+    def lift(best: Array) -> Array:
+        full[at] = best
+        return np.asarray((np.maximum.accumulate(full - cz, axis=1) + cz)[at])
+
+    return lift
+
+
+def distinct(rows: Any) -> tuple[Array, Array]:
+    """First row of each distinct coalition, and each row's distinct coalition."""
+    key = np.packbits(np.asarray(rows, dtype=bool), axis=1)
+    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return first, np.asarray(inv).reshape(-1)
+
+
+def restrict(lift: Any, best: Array, todo: Any, inv: Array) -> Any:
+    """``lift`` on the rows ``todo`` of ``best``, searched as the distinct coalitions ``inv``."""
+    full = np.array(best, dtype=float)
+    size = int(inv.max(initial=-1)) + 1
+
+    def sub(b: Array) -> Array:
+        full[todo] = b[inv]
+        out = np.full(size, -np.inf)
+        np.maximum.at(out, inv, lift(full)[todo])
+        return out
+
+    return sub

@@ -15,7 +15,10 @@ one whose edge is filled part-way. Only that member can open a gap, and only whe
 A branch splits that member's domain, at the jump (:math:`\{0\}` against :math:`(0, u_j]`) or
 at the grid point deepest below the bridge; each child is the same relaxation with the
 member's hull taken over its piece only. Pieces shrink, so the search ends; it stops as soon as
-every open node's bound is within the tolerance of the best feasible value found.
+every open node's bound is within the tolerance of the best feasible value found. Before a
+node branches, members whose jump at 0 the node's multiplier settles are fixed on or off for
+its subtree (:mod:`._coalition_fix`); each node's feasible value also tries its part-way member
+at 0.
 
 The relaxation is exact on the grid's piecewise-linear interpolant of each term. For the linear
 flow (kinks on the grid) that *is* the term. For curved flows each member's term exceeds its
@@ -26,6 +29,7 @@ one), added to the upper bound: raise ``grid`` to shrink it quadratically.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +38,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .._results import Result
+from ._coalition_fix import fixable, node_fix
 from ._member_hull import upper_hull
 
 __all__ = ["MAX_NODES", "TOL", "CoalitionValues", "branch_and_bound", "excess"]
@@ -178,7 +183,7 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
         extra = (xx * np.where(xw > 0, x_slope, 0.0)).sum(axis=1)
     else:
         xx, xo, xpart = np.zeros((k, 0)), np.zeros((k, 0), dtype=np.intp), np.zeros((k, 0), bool)
-        x_slope, extra = np.zeros((k, 0)), np.zeros(k)
+        x_slope, extra, xw = np.zeros((k, 0)), np.zeros(k), np.zeros((k, 0))
     reach = np.minimum((cv.slope - cost_c1) / cv.c2 - fixed[:, None], cap[:, None])
     x = np.clip(reach - cum, 0.0, wb)
     total = fixed + x.sum(axis=1) + xx.sum(axis=1)
@@ -198,9 +203,29 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
     x_owner = xo[np.arange(k), x_i] if xx.shape[1] else -1
     split = np.where(b_s >= x_s, cv.owner[b_i] if e else -1, x_owner)
     split = np.where(np.isfinite(np.maximum(b_s, x_s)), split, -1)
-    value = np.where(inside, cv.term(share), 0.0).sum(axis=1) - cv._cost(share.sum(axis=1))
+    sinks = inside & (share > 0)
+    if sinks.sum() * 4 < sinks.size:  # few members sink: the flow only where they do
+        terms = np.where(inside, np.maximum(cv.const, 0.0), 0.0)
+        r_, c_ = np.nonzero(sinks)
+        terms[r_, c_] = cv._member_term_grid(c_, share[r_, c_, None])[:, 0]
+    else:
+        terms = np.where(inside, cv.term(share), 0.0)
+    load = share.sum(axis=1)
+    value = terms.sum(axis=1) - cv._cost(load)
+    # the part-way member taken out: often better when its edge bridges the jump at 0
+    j = np.maximum(split, 0)
+    sj = share[np.arange(k), j]
+    out = value - terms[np.arange(k), j] + np.maximum(cv.const[j], 0.0) + cv._cost(load)
+    out -= cv._cost(load - sj)
+    value = np.where(split >= 0, np.maximum(value, out), value)
     value = np.where(np.isfinite(bound), value, -np.inf)
-    return bound, share, split.astype(np.intp), value
+    # the multiplier of the node's fill: C'(S), or the slope of its steepest edge left out
+    price = cv.c1 + cv.c2 * total
+    if fixable(cv):  # only the fixing needs it
+        left = np.where((x < wb) & (wb > 0), cv.slope, -np.inf).max(axis=1, initial=-np.inf)
+        left = np.maximum(left, np.where(xx < xw, x_slope, -np.inf).max(axis=1, initial=-np.inf))
+        price = np.maximum(price, left)
+    return bound, share, split.astype(np.intp), value, price
 
 
 def _relax_chunked(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]:
@@ -259,42 +284,69 @@ def _runs(cv: Any, j: int, lo: int, hi: int, open_: bool) -> list[tuple[int, int
 
 
 def branch_and_bound(
-    cv: Any, rows: Any, start: Array, *, tol: float = TOL, max_nodes: int = MAX_NODES
+    cv: Any,
+    rows: Any,
+    start: Array,
+    *,
+    tol: float = TOL,
+    max_nodes: int = MAX_NODES,
+    lift: Callable[[Array], Array] | None = None,
 ) -> tuple[Array, Array, NDArray[np.intp]]:
     """(values, upper bounds, nodes) of coalitions ``rows`` (leader in each), from ``start``.
 
     Best values found and the bounds of closed nodes are kept per row; the open nodes of all
-    rows are solved together, one level of the search at a time.
+    rows are solved together, one level of the search at a time, each node's members fixed
+    on or off first where the multiplier proves it (:func:`._coalition_fix.node_fix`).
+    ``lift`` maps the rows' best values to values of feasible allocations at least as good
+    (along a prefix chain: a smaller coalition's allocation, the newcomers off).
     """
     inside = np.asarray(rows, dtype=bool)[:, 1:]
     m = len(inside)
     pieces = _Pieces(cv)
     best, closed = np.asarray(start, dtype=float).copy(), np.full(m, -np.inf)
     nodes = np.zeros(m, dtype=np.intp)
-    owner, pid = np.arange(m), np.zeros((m, 0), dtype=np.intp)
+    mask, pid = inside, np.zeros((m, 0), dtype=np.intp)
+    owner = np.arange(m)
     while owner.size:
-        bound, share, split, value = _relax_chunked(cv, pieces, inside[owner], pid)
+        bound, at, split, value, price = _relax_chunked(cv, pieces, mask, pid)
         np.maximum.at(best, owner, value)
+        if lift is not None:
+            best = np.maximum(best, lift(best))
         atol = tol * np.maximum(1.0, np.abs(best[owner]))
         stop = (split < 0) | (bound <= best[owner] + atol) | (nodes[owner] >= max_nodes)
         np.maximum.at(closed, owner[stop], bound[stop])
-        kids: list[list[int]] = []
-        who: list[int] = []
-        rows_ = pid.tolist()
-        for i in np.flatnonzero(~stop).tolist():
-            new = _children(cv, pieces, [x for x in rows_[i] if x >= 0], int(split[i]),
-                            float(share[i, split[i]]))  # fmt: skip
-            if not new:
-                closed[owner[i]] = max(closed[owner[i]], bound[i])
-            kids += new
-            who += [int(owner[i])] * len(new)
-        width = max((len(x) for x in kids), default=0)
-        pid = np.array([x + [-1] * (width - len(x)) for x in kids], dtype=np.intp)
-        pid = pid.reshape(len(kids), width)
-        owner = np.asarray(who, dtype=np.intp)
+        go = ~stop
+        mask, pid = node_fix(cv, pieces, (mask[go], pid[go]), (price[go], best[owner[go]]),
+                             split[go])  # fmt: skip
+        state = (owner[go], pid, at[go], mask)
+        owner, pid, mask = _branch(cv, pieces, state, split[go], (bound[go], closed))
         np.add.at(nodes, owner, 1)
     upper = np.maximum(closed, best) + inside @ cv.excess
     return best, upper, nodes
+
+
+def _branch(
+    cv: Any, pieces: _Pieces, state: tuple[Any, ...], split: Any, bounds: Any
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
+    """The children of the open nodes: (their rows, their pieces, their members)."""
+    owner, pid, at, mask = state
+    bound, closed = bounds
+    kids: list[list[int]] = []
+    who: list[int] = []
+    parent: list[int] = []
+    rows_ = pid.tolist()
+    for i in range(len(owner)):
+        new = _children(cv, pieces, [x for x in rows_[i] if x >= 0], int(split[i]),
+                        float(at[i, split[i]]))  # fmt: skip
+        if not new:
+            closed[owner[i]] = max(closed[owner[i]], bound[i])
+        kids += new
+        who += [int(owner[i])] * len(new)
+        parent += [i] * len(new)
+    width = max((len(x) for x in kids), default=0)
+    pid = np.array([x + [-1] * (width - len(x)) for x in kids], dtype=np.intp)
+    pid = pid.reshape(len(kids), width)
+    return np.asarray(who, dtype=np.intp), pid, mask[np.asarray(parent, dtype=np.intp)]
 
 
 def excess(cv: Any, q: Any, form: Any) -> Array:
