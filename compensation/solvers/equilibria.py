@@ -259,28 +259,28 @@ def nash_equilibria(
     # each player's payoffs), so tol is relative to that player's payoff range.
     Ap, Bp = _normalise(A), _normalise(B)
     for attempt in range(3):
-        result = _enumerate(A, B, Ap, Bp, tol * 100**attempt, method=method)
+        result, X, Y = _enumerate(A, B, Ap, Bp, tol * 100**attempt, method=method)
         if result.equilibria:
             break
     else:  # pragma: no cover - Nash's theorem: a failure here is a bug, not bad input
         raise RuntimeError("internal check failed: no equilibrium found; please report the game")
     # The check runs on the normalised copies: on the raw payoffs a large common offset
-    # (1e9 + 0.15) leaves rounding far above any range-relative tolerance.
-    worst = _worst_regret(Ap, Bp, result.equilibria)
+    # (1e9 + 0.15) leaves rounding far above any range-relative tolerance. X and Y hold the
+    # reported equilibria stacked, one a row.
+    worst = _worst_regret(Ap, Bp, X, Y)
     if worst > max(1e3 * result.tol, 1e-9):  # pragma: no cover - a bug, not bad input
         raise RuntimeError(f"internal check failed: an equilibrium has regret {worst:g}")
     return result
 
 
-def _worst_regret(A: NDArray[np.float64], B: NDArray[np.float64], eqs: list[Profile]) -> float:
-    """:func:`regret` maximised over ``eqs``, in one batch of matrix products."""
-    X = np.array([x for x, _ in eqs])
-    Y = np.array([y for _, y in eqs])
+def _worst_regret(
+    A: NDArray[np.float64], B: NDArray[np.float64], X: NDArray[np.float64], Y: NDArray[np.float64]
+) -> float:
+    """:func:`regret` maximised over the profiles ``(X[k], Y[k])``: one product a player."""
     AY, XB = Y @ A.T, X @ B
-    gains = np.concatenate(
-        [AY.max(axis=1) - (X * AY).sum(axis=1), XB.max(axis=1) - (XB * Y).sum(axis=1)]
-    )
-    return float(max(gains.max(), 0.0))
+    gain_x = AY.max(axis=1) - (X * AY).sum(axis=1)
+    gain_y = XB.max(axis=1) - (XB * Y).sum(axis=1)
+    return max(float(gain_x.max()), float(gain_y.max()), 0.0)
 
 
 def _check_method(method: str, shape: tuple[int, ...]) -> str:
@@ -320,11 +320,16 @@ def _check_tol(tol: float) -> float:
 def _normalise(M: NDArray[np.float64]) -> NDArray[np.float64]:
     """Affine copy of ``M`` with entries in [1, 2], computed without overflow."""
     # Halving first keeps max - min finite even for payoffs near ±1.8e308; halving is exact.
-    half = M * 0.5 - M.min() * 0.5
-    span = half.max()
+    # Rounding is monotone, so the largest entry of ``half`` is ``hi/2 - lo/2``, bit for bit.
+    lo, hi = float(M.min()) * 0.5, float(M.max()) * 0.5
+    span = hi - lo
     if span <= 0:
         return np.ones_like(M)
-    return half / span + 1.0
+    half = np.multiply(M, 0.5)
+    half -= lo
+    half /= span
+    half += 1.0
+    return half
 
 
 def _enumerate(
@@ -335,7 +340,7 @@ def _enumerate(
     tol: float,
     *,
     method: str,
-) -> Equilibria:
+) -> tuple[Equilibria, NDArray[np.float64], NDArray[np.float64]]:
     solve = {"polytope": equilibrium_vertices, "small": small_equilibria}.get(
         method, basis_equilibria
     )
@@ -353,8 +358,11 @@ def _assemble(
     jj: NDArray[np.intp],
     degenerate: bool,
     tol: float,
-) -> Equilibria:
-    """Normalise the completely labelled pairs, sort them and group maximal Nash subsets."""
+) -> tuple[Equilibria, NDArray[np.float64], NDArray[np.float64]]:
+    """The result, and its equilibria stacked (one a row) for the regret check.
+
+    Normalises the completely labelled pairs, sorts them and groups maximal Nash subsets.
+    """
     xs = X / X.sum(axis=1, keepdims=True) if len(X) else X
     ys = Y / Y.sum(axis=1, keepdims=True) if len(Y) else Y
     # Rounded keys: 0.33333333333333337 and 0.3333333333333333 are one probability.
@@ -362,18 +370,19 @@ def _assemble(
     # Vertices in descending lexicographic order, whatever order the method found them in,
     # so that components list their vertices the same way for every method.
     px, py = np.lexsort(-kx.T[::-1]), np.lexsort(-ky.T[::-1])
-    xs, ys, kx, ky = xs[px], ys[py], kx[px], ky[py]
+    xs, ys = xs[px], ys[py]
     ii, jj = np.argsort(px)[ii], np.argsort(py)[jj]
     # Indices are now ranks in descending order, so sorting pairs of ranks sorts profiles.
     order = np.lexsort((jj, ii))
     ii, jj = ii[order], jj[order]
-    equilibria = list(zip(xs[ii], ys[jj]))
-    if np.unique(ii).size == ii.size and np.unique(jj).size == jj.size:
+    Xe, Ye = xs[ii], ys[jj]
+    equilibria = list(zip(Xe, Ye))
+    # Python sets: a few pairs, where each numpy call would cost more than the whole test.
+    il, jl = ii.tolist(), jj.tolist()
+    if len(set(il)) == len(il) and len(set(jl)) == len(jl):
         # No vertex in two equilibria: each maximal Nash subset is a single equilibrium.
-        comps = [(x[None].copy(), y[None].copy()) for x, y in equilibria]
+        comps = list(zip(Xe[:, None].copy(), Ye[:, None].copy()))
     else:
-        comps = [
-            (xs[sorted(cx)], ys[sorted(cy)])
-            for cx, cy in maximal_subsets(list(zip(ii.tolist(), jj.tolist())))
-        ]
-    return Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
+        comps = [(xs[sorted(cx)], ys[sorted(cy)]) for cx, cy in maximal_subsets(list(zip(il, jl)))]
+    result = Equilibria(equilibria, degenerate, comps, A, B, "vertex enumeration", tol)
+    return result, Xe, Ye

@@ -129,9 +129,8 @@ def lemke_howson(
     labels = [label] + ([k for k in range(m + n) if k != label] if all_labels else [])
     found: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
     first_iterations, first_regret = 0, 0.0
-    Ap, Bp = _positive(A), _positive(Bm)  # the same for every starting label
-    with np.errstate(over="ignore"):  # a payoff range beyond the largest float is inf
-        scale = max(1.0, float(np.ptp(A)), float(np.ptp(Bm)))
+    (Ap, span_a), (Bp, span_b) = _positive_span(A), _positive_span(Bm)  # the same for every label
+    scale = max(1.0, span_a, span_b)
     for k in labels:
         x, y, its = _path(Ap, Bp, k, max_iter)
         r = regret(A, Bm, x, y)
@@ -147,9 +146,25 @@ def lemke_howson(
 
 def _positive(M: NDArray[np.float64]) -> NDArray[np.float64]:
     """Affine copy with entries in [1, 2] (equilibria are invariant to it)."""
+    return _positive_span(M)[0]
+
+
+def _positive_span(M: NDArray[np.float64]) -> tuple[NDArray[np.float64], float]:
+    """Affine copy with entries in [1, 2] (equilibria are invariant to it), and ``ptp(M)``.
+
+    The range is inf when it exceeds the largest float (Python's float subtraction
+    overflows to inf silently, as ``np.ptp`` under ``errstate(over="ignore")``).
+    """
+    low, high = float(M.min()), float(M.max())  # one pass each, shared with the range
     # Halved first: hi - lo overflows for payoffs near the largest float.
-    lo, hi = float(M.min()) / 2, float(M.max()) / 2
-    return np.ones_like(M) if hi <= lo else (M / 2 - lo) / (hi - lo) + 1.0
+    lo, hi = low / 2, high / 2
+    if hi <= lo:
+        return np.ones_like(M), high - low
+    P = np.divide(M, 2)  # in place from here: the same operations, fewer allocations
+    P -= lo
+    P /= hi - lo
+    P += 1.0
+    return P, high - low
 
 
 class _Tableau:
@@ -169,7 +184,7 @@ class _Tableau:
         self.T = np.empty((rows, cols + 1), order="F")
         self.T[:, :cols] = M
         self.T[:, cols] = 1.0
-        self.cols = [self.T[:, k] for k in range(cols + 1)]  # views, made once
+        self.cols = list(self.T.T)  # column views, made once
         self.rhs = self.cols[cols]
         self.ratio, self.factor, self.row = np.empty(rows), np.empty(rows), np.empty(cols + 1)
         self.mask = np.empty(rows, dtype=bool)
@@ -288,12 +303,10 @@ def _path(
         else:
             raise ConvergenceError(f"Lemke–Howson exceeded max_iter={max_iter} pivots")
     x, y = np.zeros(m), np.zeros(n)
-    for r_, v in enumerate(tp.basis):
-        if v < m:
-            x[v] = tp.rhs[r_]
-    for r_, v in enumerate(tq.basis):
-        if m <= v < mn:
-            y[v - m] = tq.rhs[r_]
+    bp, bq = np.array(tp.basis), np.array(tq.basis) - m
+    on_x, on_y = bp < m, (bq >= 0) & (bq < n)
+    x[bp[on_x]] = tp.rhs[on_x]
+    y[bq[on_y]] = tq.rhs[on_y]
     x = np.clip(x, 0.0, None)
     y = np.clip(y, 0.0, None)
     return x / x.sum(), y / y.sum(), it
