@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from ..model.flow import form_of
 from ..model.member_payoffs import consortium_payoffs
 from ._member_hull import Array, grid_points
 from ._relaxation import IntervalBound, Relaxation, dual_bound, relaxation
@@ -56,7 +55,7 @@ def build_relaxation(prob: Any, social: Any, size: int = BOUND_GRID) -> tuple[Re
     part = prob.prep.part
     s = grid_points(part.ub, part.kink, size)
     u = part.value(s)
-    left = part.beta - part.kappa * form_of(prob.p).slope(part.q, s, "left")
+    left = part.slope(s, "left")
     right = part.slope(s)
     p = prob.p
     rel = relaxation(

@@ -85,7 +85,7 @@ def node_fix(
     free[rr[pid >= 0], member[pid[pid >= 0]].astype(np.intp)] = False
     net = _net(cv, lam)
     s = np.clip((lam - cv.c1) / cv.c2, 0.0, cv.capacity)
-    d = lam * s - (cv.c1 * s + 0.5 * cv.c2 * s * s) + _pieced(cv, pieces, pid, lam)
+    d = lam * s - cv._cost(s) + _pieced(cv, pieces, pid, lam)
     d = d + np.where(free, np.maximum(net, cv.values[:, 0]), 0.0).sum(axis=1)
     margin = net - cv.values[:, 0]
     slack = (d - low)[:, None] + 1e-12 * np.maximum(1.0, np.abs(low))[:, None]

@@ -51,8 +51,8 @@ class Part:
     def value(self, s: Array) -> Array:
         return self.beta * s - self.kappa * self.form.share(self.q, s) + self.const
 
-    def slope(self, s: Array) -> Array:
-        return self.beta - self.kappa * self.form.slope(self.q, s, "right")
+    def slope(self, s: Array, side: str = "right") -> Array:
+        return self.beta - self.kappa * self.form.slope(self.q, s, side)
 
     def curvature(self, s: Array) -> Array:
         return -self.kappa * self.form.curvature(self.q, s)

@@ -150,12 +150,13 @@ def targeted_design(prob: Problem) -> tuple[Array, SinkingAllocation, float, flo
     mu, g, tied = _best_multiplier(prob, edges)
     target, best = prob.budget, None
     for _ in range(8):
-        for a, w, spend, cand in _untie(prob, g, tied):
+        options = _untie(prob, g, tied)  # each one a leader's allocation: solve them once
+        for a, w, spend, cand in options:
             if spend <= prob.budget * (1 + 1e-9) + 1e-9 and (best is None or w > best[2]):
                 best = (cand, a, w, spend)
         if best is not None:
             return best
-        a, w, spend, _ = _untie(prob, g, tied)[0]
+        spend = options[0][2]
         target -= 2 * (spend - prob.budget) + 1e-9 * (1 + prob.budget)
         _, again, tied = _lp(replace(prob, budget=max(target, 0.0)), mu, edges)
         if again is None:

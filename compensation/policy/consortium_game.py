@@ -87,6 +87,13 @@ class ConsortiumValue:
         )
         return x, np.asarray(x @ onehot)
 
+    def _best_move(self, j: NDArray[np.intp], rest: Array) -> Array:
+        """Member j's best term less the cost, the others' total ``rest`` fixed (per row)."""
+        cand = self._candidates(j, rest)
+        total = rest[:, None] + cand
+        gain = self._member_term_grid(j, cand) - self._cost(total)
+        return np.where(total <= self.capacity * (1 + 1e-12), gain, -np.inf).max(axis=1)
+
     def _cost(self, total: Array) -> Array:
         return self.c1 * total + 0.5 * self.c2 * total * total
 
@@ -145,10 +152,7 @@ class ConsortiumValue:
         if rows.size:
             j = self.owner[np.argmax(partial[rows], axis=1)]
             rest = total[rows] - s[rows, j]
-            cand = self._candidates(j, rest)
-            gain = self._member_term_grid(j, cand) - self._cost(rest[:, None] + cand)
-            gain = np.where(rest[:, None] + cand <= self.capacity * (1 + 1e-12), gain, -np.inf)
-            alt = base[rows] - self._member_term(j, s[rows, j]) + gain.max(axis=1)
+            alt = base[rows] - self._member_term(j, s[rows, j]) + self._best_move(j, rest)
             best[rows] = np.maximum(best[rows], alt)
         return best, hull, gapped
 
@@ -234,10 +238,7 @@ class ConsortiumValue:
             true = base[r, c] - x[r, c] * self.slope[safe[r, c]] - self._member_term(j, own)
             true += self._member_term(j, s_j)
             rest = total[r, c] - s_j
-            cand = self._candidates(j, rest)
-            gain = self._member_term_grid(j, cand) - self._cost(rest[:, None] + cand)
-            gain = np.where(rest[:, None] + cand <= self.capacity * (1 + 1e-12), gain, -np.inf)
-            alt = true - self._member_term(j, s_j) + gain.max(axis=1)
+            alt = true - self._member_term(j, s_j) + self._best_move(j, rest)
             best[r, c] = np.maximum(true - self._cost(total[r, c]), alt)
         return best, hull, gapped
 
@@ -373,7 +374,8 @@ def consortium_game(
     owner = np.broadcast_to(np.arange(len(members))[:, None], slopes.shape)[keep]
     order = np.argsort(-slopes[keep], kind="stable")
     value = _with_edges(value, slopes[keep][order], width[keep][order], owner[order], points)
-    value = replace(value, exact=_concave(value, np.broadcast_to(bent, ub.shape)), values=vals,
+    concave = _concave(value, np.broadcast_to(bent, ub.shape), vals)
+    value = replace(value, exact=concave, values=vals,
                     gapped=bridge[keep][order], excess=np.zeros(len(members)),
                     search=bool(exact))  # fmt: skip
     if curved:
@@ -382,10 +384,9 @@ def consortium_game(
     return FunctionGame(len(members) + 1, value, names, prefix=value.prefix, veto=(0,))
 
 
-def _concave(value: ConsortiumValue, bent: Any) -> NDArray[np.bool_]:
-    """Members whose term is linear between grid points, concave, and continuous at 0."""
+def _concave(value: ConsortiumValue, bent: Any, h: Array) -> NDArray[np.bool_]:
+    """Members whose term (``h``, on the grid) is piecewise linear, concave, continuous at 0."""
     g = value.points
-    h = value.term(g.T).T
     dg = np.diff(g, axis=1)
     chord = np.diff(h, axis=1) / np.where(dg > 0, dg, 1.0)
     chord = np.where(dg > 0, chord, np.inf)  # repeated points: no constraint

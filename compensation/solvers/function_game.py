@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._validation import check_count
 from ._veto import veto_players
 
 __all__ = ["FunctionGame", "as_evaluator", "coalition_matrix"]
@@ -113,10 +114,7 @@ class FunctionGame:
         n = self.n
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ValueError(f"n must be an integer ≥ 1 (players); got {n!r}")
-        if isinstance(self.batch, bool) or not isinstance(self.batch, (int, np.integer)):
-            raise ValueError(f"batch must be an integer ≥ 1; got {self.batch!r}")
-        if self.batch < 1:
-            raise ValueError(f"batch must be an integer ≥ 1; got {self.batch!r}")
+        check_count("batch", self.batch)
         names = tuple(self.names) or tuple(f"player {i}" for i in range(n))
         if len(names) != n:
             raise ValueError(f"names must have n = {n} entries; got {len(names)}")

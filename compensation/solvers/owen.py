@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 
 from .._results import Result
 from .._validation import check_choice
-from ._sampling import check_samples, check_target, estimate, ordering_marginals, union_orderings
+from ._sampling import (
+    CELLS,
+    check_samples,
+    check_target,
+    estimate,
+    ordering_marginals,
+    union_orderings,
+)
 from .function_game import as_evaluator
 from .shapley import EXACT_FUNCTION
 
@@ -233,7 +240,7 @@ def owen_value(
         marg = ordering_marginals(game, union_orderings(gen, parts, 2 * b, True))
         return marg.reshape(b, 2, n).mean(axis=1)
 
-    per_call = max(1, (1 << 22) // (2 * (n + 1) * n))
+    per_call = max(1, CELLS // (2 * (n + 1) * n))
     est, met = estimate(draw, n, blocks=count // 2, per_call=per_call, target=target)
     mean = est.mean + (game.grand - est.mean.sum()) / n
     used = 2 * est.blocks
@@ -348,7 +355,7 @@ def banzhaf_value(
         gain = np.where(t, vals[:, :1] - vals[:, 1:], vals[:, 1:] - vals[:, :1])
         return gain.reshape(b, 2, n).mean(axis=1)
 
-    per_call = max(1, (1 << 22) // (2 * (n + 1) * n))
+    per_call = max(1, CELLS // (2 * (n + 1) * n))
     est, met = estimate(draw, n, blocks=count // 2, per_call=per_call, target=target)
     raw = est.mean
     values, scale = _normalise(raw, game.grand, normalized)
