@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from numpy.typing import NDArray
 
+from ._join import join_labels
+
 __all__ = ["basis_equilibria", "basis_vertices", "maximal_subsets"]
 
 
@@ -42,10 +44,7 @@ def basis_equilibria(
     # Re-express Q's labels in P's numbering: row i best reply -> i, column j unused -> m+j.
     lab_y = np.concatenate([lab_y[:, n:], lab_y[:, :n]], axis=1)
     degenerate = bool(np.any(lab_x.sum(axis=1) > m) or np.any(lab_y.sum(axis=1) > n))
-    # (x, y) is completely labelled when every label x lacks is one y has: count the labels
-    # missing from both with one matrix product (exact in floating point for any width).
-    missing = (~lab_x).astype(np.float64) @ (~lab_y).astype(np.float64).T
-    ii, jj = np.nonzero(missing == 0)
+    ii, jj = join_labels(lab_x, lab_y, m, n)
     return X, Y, ii, jj, degenerate
 
 

@@ -319,21 +319,27 @@ def _partners(
     None if a system is singular or a partner degenerate: then the two-polytope join decides.
     """
     m, n = Ap.shape
-    # The partner of x solves A_{SJ} y_J = 1 for x's support S and best replies J. Each
-    # system picks n rows of [A; I]: the rows of S and unit rows fixing y_j = 0 off J, that
-    # is, the labels x lacks (row order does not change a solution).
-    cand = np.concatenate([Ap, np.eye(n)])
-    idx = np.nonzero(~lab_x)[1].reshape(len(X), n)
-    # Payoff rows restricted to J, as the oracle's k × k blocks.
-    keep = lab_x[:, None, m:] | (idx >= m)[:, :, None]
+    # The partner of x solves A_{SJ} y_J = 1 for x's support S and best replies J
+    # (|S| = |J| = k): the oracle's k × k block, so the same digits. One batched solve a
+    # support size: at 10 × 10 twice as fast as padding every system to n × n with unit rows.
+    support, reply = ~lab_x[:, :m], lab_x[:, m:]
+    size = support.sum(axis=1)
+    order = np.argsort(size, kind="stable")
+    ends = np.searchsorted(size[order], np.arange(1, m + 2))
+    rows_of, cols_of = np.nonzero(support[order])[1], np.nonzero(reply[order])[1]
+    start = np.concatenate([[0], np.cumsum(size[order])])
+    y = np.zeros((len(X), n))
     # A singular system means a continuum of partners (or none), which only the two-polytope
     # join handles. Entries lie in [1, 2], so a feasible partner has entries <= 1 and a huge
     # solution signals a (nearly) singular system.
     try:
         with np.errstate(all="ignore"):
-            y = np.linalg.solve(
-                np.where(keep, cand[idx], 0.0), (idx < m).astype(np.float64)[..., None]
-            )[..., 0]
+            for k in np.nonzero(np.diff(ends))[0] + 1:
+                a, b = ends[k - 1], ends[k]
+                S = rows_of[start[a] : start[b]].reshape(-1, k)
+                J = cols_of[start[a] : start[b]].reshape(-1, k)
+                sol = np.linalg.solve(Ap[S[:, :, None], J[:, None, :]], np.ones((b - a, k, 1)))
+                y[order[a:b, None], J] = sol[..., 0]
     except np.linalg.LinAlgError:
         return None
     if not (np.abs(y) < 1e6).all():
