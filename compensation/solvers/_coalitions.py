@@ -1,8 +1,11 @@
-r"""Coalitions as bitmasks: subset sums, incidence rows and the scaled game (MODEL.md §7).
+r"""Coalitions as bitmasks: membership, subset sums, incidence rows and the scaled game.
 
-Shared by the row generation of :mod:`compensation.solvers._rowgen` and its warm-started
-HiGHS variant :mod:`compensation.solvers._warm`. Bit :math:`i` of a coalition is player
-:math:`i`; coalition sums :math:`x(T)` for all :math:`2^n` coalitions are built by doubling.
+Bit :math:`i` of a coalition is player :math:`i` (MODEL.md §7). :func:`coalition_matrix` is
+the one decoder of bitmasks into members, for the function games, the veto check, the
+big-boss test and the LPs' incidence rows; coalition sums :math:`x(T)` for all :math:`2^n`
+coalitions are built by doubling. The rest is shared by the row generation of
+:mod:`compensation.solvers._rowgen` and its warm-started HiGHS variant
+:mod:`compensation.solvers._warm`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,49 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "DUAL_TOL",
+    "Round",
+    "Scaled",
+    "coalition_matrix",
+    "incidence",
+    "popcount",
+    "scale_of",
+    "seed_rows",
+    "subset_sums",
+]
+
+
+def coalition_matrix(masks: ArrayLike, n: int) -> NDArray[np.bool_]:
+    """Boolean membership matrix, shape ``(k, n)``, of bitmasks (bit i = player i).
+
+    Parameters
+    ----------
+    masks : array_like of int
+        Coalitions as bitmasks, 0 to :math:`2^n - 1`.
+    n : int
+        Number of players.
+
+    Returns
+    -------
+    ndarray of bool, shape (k, n)
+        Row r holds coalition r's members.
+
+    Raises
+    ------
+    ValueError
+        If ``masks`` cannot be read as integers.
+
+    Examples
+    --------
+    >>> from compensation.solvers.function_game import coalition_matrix
+    >>> coalition_matrix([0, 5], 3).astype(int).tolist()
+    [[0, 0, 0], [1, 0, 1]]
+    """
+    m = np.asarray(masks, dtype=np.int64).reshape(-1, 1)
+    return ((m >> np.arange(n)) & 1).astype(bool)
 
 
 def subset_sums(x: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -31,14 +76,9 @@ def popcount(n: int) -> NDArray[np.int64]:
     return pc
 
 
-def members(t: int, n: int) -> list[int]:
-    return [(t >> i) & 1 for i in range(n)]
-
-
 def incidence(ts: list[int] | NDArray[np.int64], n: int) -> NDArray[np.float64]:
-    """0/1 rows of the coalitions ``ts`` (one row a coalition)."""
-    arr = np.asarray(ts, dtype=np.int64).reshape(-1, 1)
-    return ((arr >> np.arange(n)) & 1).astype(np.float64)
+    """0/1 rows of the coalitions ``ts`` (one row a coalition), as floats for the LPs."""
+    return coalition_matrix(ts, n).astype(np.float64)
 
 
 def scale_of(v: NDArray[np.float64]) -> float:
@@ -86,9 +126,6 @@ def seed_rows(
         {int(t) for t in np.argpartition(-exc0, 2 * n)[: 2 * n]} if exc0.size > 2 * n else set()
     )
     return sorted(t for t in seeds if not skip[t])
-
-
-ADD_PER_ROUND = 2  # violated coalitions added per round of row generation, per player
 
 
 # Duals of the min-eps LP sum to 1, so this threshold is relative; smaller values are solver

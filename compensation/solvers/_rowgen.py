@@ -15,12 +15,10 @@ from numpy.typing import NDArray
 from ..exceptions import ConvergenceError
 from . import _lp, _warm
 from ._coalitions import (
-    ADD_PER_ROUND,
     DUAL_TOL,
     Round,
     Scaled,
     incidence,
-    members,
     popcount,
     scale_of,
     seed_rows,
@@ -36,6 +34,10 @@ __all__ = [
     "solve_nucleolus",
     "subset_sums",
 ]
+
+# Violated coalitions added per round of row generation, per player: each round rebuilds the
+# LP, so few rows a round (the warm-started model, which keeps its LP, adds 32: _warm).
+ADD_PER_ROUND = 2
 
 
 def _lazy_minmax(
@@ -119,14 +121,14 @@ def _tight_solution(
     linear solve gives it to machine precision instead of the LP's solver tolerance.
     """
     n, v = g.n, g.v
-    rows = [[*members(t, n), 0] for t, _ in fixed]
-    rhs = [v[t] - e for t, e in fixed]
-    rows += [[*members(t, n), 1] for t, _ in r.tight]
-    rhs += [v[t] for t, _ in r.tight]
+    ts = [t for t, _ in fixed] + [t for t, _ in r.tight]
+    rhs = [v[t] - e for t, e in fixed] + [v[t] for t, _ in r.tight]
     if g.lower is not None:
-        rows += [[*members(1 << i, n), 0] for i, _ in r.tight_bounds]
+        ts += [1 << i for i, _ in r.tight_bounds]
         rhs += [g.lower[i] for i, _ in r.tight_bounds]
-    A, b = np.array(rows, dtype=float), np.array(rhs, dtype=float)
+    with_eps = np.zeros((len(ts), 1))
+    with_eps[len(fixed) : len(fixed) + len(r.tight)] = 1.0
+    A, b = np.hstack([incidence(ts, n), with_eps]), np.array(rhs, dtype=float)
     _, sv, vt = np.linalg.svd(A, full_matrices=True)
     rank = int((sv > 1e-10 * sv.max()).sum())
     determined = np.abs(vt[rank:]).max(axis=0, initial=0.0) <= 1e-9
@@ -214,7 +216,7 @@ def solve_nucleolus(g: Scaled) -> tuple[NDArray[np.float64], int, int]:
     else:
         raise ConvergenceError(f"nucleolus: {n} rounds did not fix all {n} degrees of freedom")
     # Polish: the n independent fixed coalitions determine x; solving them removes LP rounding.
-    vectors = np.array([members(t, n) for t, _ in fixed], dtype=float)
+    vectors = incidence([t for t, _ in fixed], n)
     rhs = np.array([v[t] - e for t, e in fixed])
     return x + np.linalg.solve(vectors, rhs - vectors @ x), lps, round_
 
@@ -234,7 +236,7 @@ def _fix_binding(
     candidates += [(d, 1 << i, 0.0) for i, d in r.tight_bounds]
     added = 0
     for _, t, e in sorted(candidates, key=lambda c: -c[0]):
-        vec = np.array(members(t, g.n), dtype=float)
+        vec = incidence([t], g.n)[0]
         resid = vec - basis @ (basis.T @ vec)
         norm = float(np.linalg.norm(resid))
         if norm > 1e-9 * float(np.linalg.norm(vec)):

@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._validation import check_count
-
 __all__ = [
     "Design",
+    "MIN_SAMPLES",
     "Estimate",
     "block_size",
     "check_samples",
@@ -33,11 +32,22 @@ __all__ = [
 Array = NDArray[np.float64]
 CELLS = 1 << 22  # booleans of prefix matrices per game call
 MIN_BLOCKS = 8  # blocks before the stop rule may trust a standard error
+# Fewest draws of an estimator: one draw has no spread, so no standard error, and the Owen and
+# Banzhaf samplers draw in antithetic pairs (an ordering and its reverse, a coalition and its
+# complement), so fewer than two would draw nothing.
+MIN_SAMPLES = 2
 
 
-def check_samples(samples: Any, name: str = "samples") -> int:
-    """A sample size: an integer ≥ 1, else ``ValueError`` naming it."""
-    return check_count(name, samples)
+def check_samples(samples: Any, what: str, *, minimum: int = MIN_SAMPLES) -> int:
+    """``samples`` if it is an integer ≥ ``minimum`` (not a bool), else ``ValueError``.
+
+    One check and one message for every sampler; ``what`` says what is drawn ("orderings to
+    draw"). Estimators need ``MIN_SAMPLES``; the big-boss test, which estimates nothing (a
+    violation found is certain), takes ``minimum=1``.
+    """
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < minimum:
+        raise ValueError(f"samples must be an integer ≥ {minimum} ({what}); got {samples!r}")
+    return int(samples)
 
 
 def check_target(tol: Any) -> float | None:

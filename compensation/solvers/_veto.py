@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._coalitions import coalition_matrix
 from ._sampling import Design, ordering_marginals
 
 __all__ = ["CHECK_EXACT", "CHECK_SAMPLES", "check_veto", "veto_block_means", "veto_weights"]
@@ -74,10 +75,9 @@ def check_veto(game: Any, veto: Any, gen: np.random.Generator) -> tuple[int, ...
             v = game.v[masks]
         else:
             chunks = np.array_split(masks, 1 + masks.size // (1 << 14))
-            bits = np.arange(n)
-            v = np.concatenate([game.evaluate((c[:, None] >> bits) & 1 == 1) for c in chunks])
+            v = np.concatenate([game.evaluate(coalition_matrix(c, n)) for c in chunks])
         bad = np.flatnonzero(np.abs(v) > scale)
-        rows = ((masks[bad[:1], None] >> np.arange(n)) & 1).astype(bool)
+        rows = coalition_matrix(masks[bad[:1]], n)
         vals = v[bad[:1]]
     else:
         rows = np.ones((len(players), n), dtype=bool)

@@ -17,12 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..exceptions import ConvergenceError
-from . import _coalitions as _rowgen
+from . import _coalitions
 
 INF = float("inf")
 # Violated coalitions added per round, per player: re-solves are warm, so more rows a round
-# (fewer rounds, each scanning all 2^n coalitions) pays off. Of 2, 8 and 32, 32 was fastest
-# at n = 20-22 (least core of a convex game at n = 22: 0.6 s against 0.8 s with 8).
+# (fewer rounds, each scanning all 2^n coalitions) pays off. Of 2 (the cold-start
+# _rowgen.ADD_PER_ROUND), 8 and 32, 32 was fastest at n = 20-22 (least core of a convex game
+# at n = 22: 0.6 s against 0.8 s with 8).
 ADD_PER_ROUND = 32
 
 
@@ -53,7 +54,7 @@ def available() -> bool:
 class WarmModel:
     """min eps s.t. x(T) + eps >= v(T) for generated T, equalities for fixed T, bounds."""
 
-    def __init__(self, g: _rowgen.Scaled) -> None:
+    def __init__(self, g: _coalitions.Scaled) -> None:
         core = _core()
         self.optimal = core.HighsModelStatus.kOptimal
         self.g = g
@@ -76,48 +77,43 @@ class WarmModel:
         self.coalition_of: list[int] = []  # row -> coalition (-1 - i: bound row of player i)
         self.status: list[str] = []  # row -> "cut", "fixed", "free"
         full = (1 << n) - 1
-        self._add([full], [False], lo=np.array([g.v[full]]), hi=np.array([g.v[full]]))
+        self._add([full], False, lo=np.array([g.v[full]]), hi=np.array([g.v[full]]))
         self.status[-1] = "fixed"
         self.bound_row: dict[int, int] = {}
         if g.lower is not None:
             for i in range(n):
                 self.bound_row[i] = self.rows
-                self._add([1 << i], [False], lo=np.array([g.lower[i]]), hi=np.array([INF]))
+                self._add([1 << i], False, lo=np.array([g.lower[i]]), hi=np.array([INF]))
                 self.coalition_of[-1] = -1 - i
         self.in_lp = np.zeros(1 << n, dtype=bool)
 
-    def _add(self, ts: list[int], with_eps: list[bool], lo: NDArray, hi: NDArray) -> None:
+    def _add(self, ts: list[int], with_eps: bool, lo: NDArray, hi: NDArray) -> None:
+        """Append rows x(T) (+ eps when ``with_eps``) in [lo, hi], one per coalition of ``ts``.
+
+        HiGHS takes rows in compressed sparse row form: the members of each coalition (and
+        column n, eps), row by row, all with coefficient 1.
+        """
         n = self.g.n
-        inc = _rowgen.incidence(ts, n)
-        mat = np.hstack([inc, np.array(with_eps, dtype=float)[:, None]])
-        starts, idx = [0], []
-        vals: list[float] = []
-        for row in mat:
-            nz = np.nonzero(row)[0]
-            idx.extend(nz.tolist())
-            vals.extend(row[nz].tolist())
-            starts.append(len(idx))
+        inside = _coalitions.coalition_matrix(ts, n)
+        if with_eps:
+            inside = np.hstack([inside, np.ones((len(ts), 1), dtype=bool)])
+        rows, cols = np.nonzero(inside)  # row-major: each row's columns in increasing order
+        starts = np.searchsorted(rows, np.arange(len(ts))).astype(np.int32)
         self.h.addRows(
-            len(ts),
-            lo,
-            hi,
-            len(idx),
-            np.array(starts[:-1], dtype=np.int32),
-            np.array(idx, dtype=np.int32),
-            np.array(vals, dtype=float),
+            len(ts), lo, hi, cols.size, starts, cols.astype(np.int32), np.ones(cols.size)
         )
-        for t in ts:
-            self.row_of.setdefault(t, self.rows)
-            self.coalition_of.append(t)
-            self.status.append("cut")
-            self.rows += 1
+        for r, t in enumerate(ts, start=self.rows):
+            self.row_of.setdefault(t, r)
+        self.coalition_of.extend(ts)
+        self.status.extend(["cut"] * len(ts))
+        self.rows += len(ts)
 
     def add_cuts(self, ts: list[int]) -> None:
         ts = [t for t in ts if not self.in_lp[t]]
         if not ts:
             return
         self.in_lp[ts] = True
-        self._add(ts, [True] * len(ts), lo=self.g.v[ts], hi=np.full(len(ts), INF))
+        self._add(ts, True, lo=self.g.v[ts], hi=np.full(len(ts), INF))
 
     def solve(self) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
         self.h.run()
@@ -138,7 +134,7 @@ class WarmModel:
             self.h.changeCoeff(r, self.g.n, 0.0)
         else:
             r = self.rows
-            self._add([t], [False], lo=np.array([target]), hi=np.array([target]))
+            self._add([t], False, lo=np.array([target]), hi=np.array([target]))
             self.in_lp[t] = True
         self.h.changeRowBounds(r, target, target)
         self.status[r] = "fixed"
@@ -160,23 +156,23 @@ def lazy_round(model: WarmModel, exclude: NDArray[np.bool_], x0: NDArray[np.floa
     n, v = g.n, g.v
     skip = exclude.copy()
     skip[[0, (1 << n) - 1]] = True
-    model.add_cuts(_rowgen.seed_rows(g, skip, x0, []))
+    model.add_cuts(_coalitions.seed_rows(g, skip, x0, []))
     for rounds in range(1, g.max_rounds + 1):
         x, eps, duals = model.solve()
-        exc = v - _rowgen.subset_sums(x)
+        exc = v - _coalitions.subset_sums(x)
         exc[skip | model.in_lp] = -np.inf
         violated = np.nonzero(exc > eps + g.tol)[0]
         if violated.size == 0:
             tight, tight_bounds = [], []
             for r, t in enumerate(model.coalition_of):
-                if model.status[r] != "cut" or duals[r] <= _rowgen.DUAL_TOL:
+                if model.status[r] != "cut" or duals[r] <= _coalitions.DUAL_TOL:
                     continue
                 if t >= 0:
                     tight.append((t, float(duals[r])))
                 else:
                     tight_bounds.append((-1 - t, float(duals[r])))
             active = [t for r, t in enumerate(model.coalition_of) if t >= 0]
-            return _rowgen.Round(eps, x, tight, tight_bounds, rounds, active)
+            return _coalitions.Round(eps, x, tight, tight_bounds, rounds, active)
         cap = ADD_PER_ROUND * n
         if violated.size > cap:  # the cap most violated, without sorting them all
             violated = violated[np.argpartition(-exc[violated], cap)[:cap]]

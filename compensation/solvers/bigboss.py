@@ -14,6 +14,7 @@ coalitions :math:`\{j\}`, :math:`N \setminus \{j\}`, :math:`\{\text{boss}\}` and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,9 @@ from numpy.typing import NDArray
 
 from .._results import Result
 from .._validation import check_tol
+from ._coalitions import coalition_matrix, subset_sums
 from ._sampling import check_samples
-from .function_game import as_evaluator, coalition_matrix
+from .function_game import as_evaluator
 
 __all__ = ["EXACT_PLAYERS", "BigBoss", "big_boss"]
 
@@ -172,7 +174,7 @@ def big_boss(
     n = game.n
     if isinstance(boss, bool) or not isinstance(boss, (int, np.integer)) or not 0 <= boss < n:
         raise ValueError(f"boss must be a player index 0..{n - 1}; got {boss!r}")
-    samples = check_samples(samples)
+    samples = check_samples(samples, "random coalitions to check", minimum=1)
     tol = check_tol("tol", tol, allow_zero=True)
     grand = game.grand
     eye = np.eye(n, dtype=bool)
@@ -184,12 +186,13 @@ def big_boss(
     lower = np.where(others, 0.0, grand - marginal[others].sum())
     upper = marginal.copy()
     slack = tol * max(1.0, abs(grand))
+    m = np.where(others, marginal, 0.0)  # the others' M_j, whose sums the union property bounds
     if n <= EXACT_PLAYERS:
-        checked, count, found = "exact", 1 << n, _check_exact(game, boss, marginal, slack)
+        checked, count, found = "exact", 1 << n, _check_exact(game, boss, m, slack)
     else:
         gen = np.random.default_rng(rng)
         checked, count = "sampled", samples
-        found = _check_sampled(game, boss, marginal, slack, gen=gen, samples=samples)
+        found = _check_sampled(game, boss, m, slack, gen=gen, samples=samples)
     kind, worst, where = found
     names = tuple(game.names)
     holds = kind == ""
@@ -215,41 +218,43 @@ _WHAT = {
 Found = tuple[str, float, list[int]]
 
 
-def _first(checks: list[tuple[str, Array, NDArray[np.bool_]]], slack: float) -> Found:
-    """The first failing check, its worst violation and the coalition where it occurs."""
-    for kind, gap, rows in checks:
+def _first(
+    checks: list[tuple[str, Array]], slack: float, members: Callable[[int], NDArray[np.bool_]]
+) -> Found:
+    """The first failing check, its worst violation and the coalition where it occurs.
+
+    ``members(k)`` decodes only that coalition: the exact check has :math:`2^n` of them.
+    """
+    for kind, gap in checks:
         if gap.size and gap.max() > slack:
             k = int(np.argmax(gap))
-            return kind, float(gap[k]), np.flatnonzero(rows[k]).tolist()
+            return kind, float(gap[k]), np.flatnonzero(members(k)).tolist()
     return "", 0.0, []
 
 
-def _check_exact(game: Any, boss: int, marginal: Array, slack: float) -> Found:
+def _check_exact(game: Any, boss: int, m: Array, slack: float) -> Found:
     n = game.n
     v = game.v if hasattr(game, "v") else game.table()
-    masks = np.arange(1 << n, dtype=np.int64)
-    has = (masks >> boss) & 1 == 1
-    drop, where = np.full(1 << n, -np.inf), masks.copy()
-    for i in range(n):  # v(T) - v(T ∪ i) for every T without i, stored at T
-        without = masks[(masks >> i) & 1 == 0]
-        gap = v[without] - v[without | (1 << i)]
-        better = gap > drop[without]
-        drop[without[better]] = gap[better]
-    m = np.where(np.arange(n) == boss, 0.0, marginal)
-    outside = np.zeros(1 << n)
-    for i in range(n):
-        outside += m[i] * ((masks >> i) & 1 == 0)
+    # Bit i as an axis of length 2 (as in the exact Shapley value): no index arrays.
+    has = np.zeros(1 << n, dtype=bool)
+    has.reshape(-1, 2, 1 << boss)[:, 1, :] = True
+    drop = np.full(1 << n, -np.inf)
+    for i in range(n):  # the largest v(T) - v(T ∪ i) over i not in T, stored at T
+        pair = v.reshape(-1, 2, 1 << i)
+        low = drop.reshape(-1, 2, 1 << i)[:, 0, :]
+        np.maximum(low, pair[:, 0, :] - pair[:, 1, :], out=low)
+    # the others' M_j outside T: sums over complements, and mask T's complement is 2^n - 1 - T
+    outside = subset_sums(m)[::-1]
     union = np.where(has, outside - (game.grand - v), -np.inf)
-    rows = coalition_matrix(where, n)
     return _first(
-        [("zero", np.where(has, 0.0, np.abs(v)), rows), ("monotone", drop, rows),
-         ("union", union, rows)],
+        [("zero", np.where(has, 0.0, np.abs(v))), ("monotone", drop), ("union", union)],
         slack,
-    )  # fmt: skip
+        lambda k: coalition_matrix(k, n)[0],
+    )
 
 
 def _check_sampled(
-    game: Any, boss: int, marginal: Array, slack: float, *, gen: np.random.Generator, samples: int
+    game: Any, boss: int, m: Array, slack: float, *, gen: np.random.Generator, samples: int
 ) -> Found:
     n = game.n
     t = gen.random((samples, n)) < 0.5
@@ -260,10 +265,9 @@ def _check_sampled(
     drop[np.arange(samples), pick] = False
     v, vd = game.evaluate(t), game.evaluate(drop)
     has = t[:, boss]
-    m = np.where(np.arange(n) == boss, 0.0, marginal)
     union = np.where(has, (m * ~t).sum(axis=1) - (game.grand - v), -np.inf)
     return _first(
-        [("zero", np.where(has, 0.0, np.abs(v)), t), ("monotone", vd - v, t),
-         ("union", union, t)],
+        [("zero", np.where(has, 0.0, np.abs(v))), ("monotone", vd - v), ("union", union)],
         slack,
-    )  # fmt: skip
+        lambda k: t[k],
+    )

@@ -17,42 +17,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validation import check_count
+from ._coalitions import coalition_matrix
 from ._veto import veto_players
 
+# coalition_matrix lives with the other bitmask kernels; this is its documented address.
 __all__ = ["FunctionGame", "as_evaluator", "coalition_matrix"]
 
 #: Coalitions passed to the value function per call (memory: ``batch × n`` booleans at least).
 BATCH = 4096
-
-
-def coalition_matrix(masks: ArrayLike, n: int) -> NDArray[np.bool_]:
-    """Boolean membership matrix, shape ``(k, n)``, of bitmasks (bit i = player i).
-
-    Parameters
-    ----------
-    masks : array_like of int
-        Coalitions as bitmasks, 0 to :math:`2^n - 1`.
-    n : int
-        Number of players.
-
-    Returns
-    -------
-    ndarray of bool, shape (k, n)
-        Row r holds coalition r's members.
-
-    Raises
-    ------
-    ValueError
-        If ``masks`` cannot be read as integers.
-
-    Examples
-    --------
-    >>> from compensation.solvers.function_game import coalition_matrix
-    >>> coalition_matrix([0, 5], 3).astype(int).tolist()
-    [[0, 0, 0], [1, 0, 1]]
-    """
-    m = np.asarray(masks, dtype=np.int64).reshape(-1, 1)
-    return ((m >> np.arange(n)) & 1).astype(bool)
 
 
 @dataclass(frozen=True, eq=False)

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 
 from .._results import Result
 from .._validation import check_choice
+from ._coalitions import popcount
 from ._sampling import (
     CELLS,
     check_samples,
@@ -140,13 +141,16 @@ def _method(method: str, game: Any) -> bool:
     return method == "exact" or (method == "auto" and game.n <= limit)
 
 
-def _subsets(masks: Array, sizes_of: Array) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Unions (bitmask) and sizes of all subsets of the given blocks, by doubling."""
-    union, count = np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64)
-    for m, s in zip(masks, sizes_of):
+def _unions(masks: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Unions (bitmasks) of all subsets of the given blocks, by doubling.
+
+    Bit j of a subset's index says whether block j is in, so subset s holds ``popcount(s)``
+    blocks.
+    """
+    union = np.zeros(1, dtype=np.int64)
+    for m in masks:
         union = np.concatenate([union, union | np.int64(m)])
-        count = np.concatenate([count, count + int(s)])
-    return union, count
+    return union
 
 
 def _weights(size: int, k: NDArray[np.int64]) -> Array:
@@ -230,9 +234,7 @@ def owen_value(
         v = game.v if hasattr(game, "v") else game.table()
         return OwenValue(_owen_exact(v, parts), np.zeros(n), label, "exact",
                          message="exact: enumeration over unions and within them")  # fmt: skip
-    count = check_samples(samples)
-    if count < 2:
-        raise ValueError(f"samples must be an integer ≥ 2 (orderings to draw); got {samples!r}")
+    count = check_samples(samples, "orderings to draw")
     target = check_target(tol)
     gen = np.random.default_rng(rng)
 
@@ -254,16 +256,15 @@ def _owen_exact(v: Array, parts: list[NDArray[np.intp]]) -> Array:
     n = int(sum(p.size for p in parts))
     m = len(parts)
     umask = np.array([int((np.int64(1) << p.astype(np.int64)).sum()) for p in parts])
-    usize = np.array([p.size for p in parts])
     phi = np.zeros(n)
+    # The weights depend on subset sizes only, the same for every union (every member of a
+    # union): one vector between unions, one per union inside it.
+    wq = _weights(m, popcount(m - 1))
     for k, members in enumerate(parts):
-        rest = np.arange(m) != k
-        qr, r = _subsets(umask[rest], np.ones(m - 1, dtype=np.int64))
-        wq = _weights(m, r)
+        qr = _unions(umask[np.arange(m) != k])
+        wt = _weights(members.size, popcount(members.size - 1))
         for i in members:
-            mates = members[members != i]
-            t, s = _subsets(np.int64(1) << mates.astype(np.int64), np.ones(mates.size))
-            wt = _weights(int(usize[k]), s)
+            t = _unions(np.int64(1) << members[members != i].astype(np.int64))
             base = qr[:, None] | t[None, :]
             gain = v[base | (np.int64(1) << np.int64(i))] - v[base]
             phi[i] = float(wq @ gain @ wt)
@@ -340,9 +341,7 @@ def banzhaf_value(
         values, scale = _normalise(raw, game.grand, normalized)
         return BanzhafValue(values, raw, np.zeros(n), normalized, "exact",
                             message="exact: enumeration of all coalitions")  # fmt: skip
-    count = check_samples(samples)
-    if count < 2:
-        raise ValueError(f"samples must be an integer ≥ 2 (coalitions to draw); got {samples!r}")
+    count = check_samples(samples, "coalitions to draw")
     target = check_target(tol)
     gen = np.random.default_rng(rng)
     eye = np.eye(n, dtype=bool)

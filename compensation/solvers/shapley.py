@@ -20,6 +20,7 @@ from ._sampling import (
     Design,
     batch_blocks,
     block_size,
+    check_samples,
     check_targets,
     estimate,
     ordering_marginals,
@@ -203,8 +204,7 @@ def shapley_value(
     if method == "exact" or (method == "auto" and n <= (25 if table else EXACT_FUNCTION)):
         v = game.v if table else game.table()
         return ShapleyValue(_exact(v, n), np.zeros(n), "exact", message="exact: subset enumeration")
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 2:
-        raise ValueError(f"samples must be an integer ≥ 2 (orderings to draw); got {samples!r}")
+    samples = check_samples(samples, "orderings to draw")
     target = check_targets(tol, n)
     gen = np.random.default_rng(rng)
     players = check_veto(game, getattr(game, "veto", ()) if veto is None else veto, gen)
@@ -215,7 +215,7 @@ def shapley_value(
     if stratified is None:
         stratified = samples >= 2 * block_size(m, True, antithetic)
     design = Design(m, bool(stratified), bool(antithetic))
-    blocks = max(2, int(samples) // design.size)
+    blocks = max(2, samples // design.size)
 
     def draw(b: int) -> NDArray[np.float64]:
         if players:
