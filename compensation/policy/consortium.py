@@ -15,6 +15,7 @@ from .._validation import check_domain
 from ..model.parameters import FIELDS, Parameters, require_scalar, unchecked
 from ..model.payoffs import payoffs_unchecked
 from ..solvers.cooperative import TUGame
+from ..solvers.function_game import coalition_matrix
 from .response import best_sinking
 
 __all__ = ["coalition_values"]
@@ -91,7 +92,7 @@ def coalition_values(
     if len({p.flow for p in ps}) != 1:
         raise ValueError("all members must use the same flow form")
     stacked = unchecked(ps[0], **{n: np.array([getattr(p, n) for p in ps]) for n in FIELDS})
-    subsets = (np.arange(1 << m)[:, None] >> np.arange(m)) & 1  # (2^m, m) membership
+    subsets = coalition_matrix(np.arange(1 << m), m)  # (2^m, m) membership
     joint = unchecked(stacked, integration=1.0)
 
     def respond(mu: NDArray) -> NDArray:
