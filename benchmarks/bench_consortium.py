@@ -11,6 +11,7 @@ import argparse
 import time
 
 import numpy as np
+from _timing import best_of
 from scipy.optimize import minimize
 
 from compensation import Parameters
@@ -37,15 +38,6 @@ def county(n, rng):
         host_capacity=rng.uniform(50, 400, n),
         readiness_cost=rng.uniform(0.0, 3.0, n),
     )
-
-
-def best_of(fn, reps, clock=time.perf_counter):
-    times, out = [], None
-    for _ in range(reps):
-        t0 = clock()
-        out = fn()
-        times.append(clock() - t0)
-    return out, min(times)
 
 
 def scipy_allocation(p, m, cap):

@@ -9,9 +9,9 @@ prefix chains used by sampled Shapley values.
 """
 
 import argparse
-import time
 
 import numpy as np
+from _timing import best_of
 
 from compensation import Parameters
 from compensation.model.members import Members
@@ -23,15 +23,6 @@ args = parser.parse_args()
 
 N = 60 if args.quick else 300
 K = 100 if args.quick else 1_000
-
-
-def timed(fn, repeat=3):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return out, best
 
 
 def members(readiness, **fields):
@@ -63,8 +54,8 @@ print(f"{'case':34s} {'greedy ms':>10s} {'exact ms':>10s} {'ratio':>7s} "
       f"{'B&B rows':>8s} {'nodes':>7s} {'certified':>9s} {'max gain':>9s}")  # fmt: skip
 for name, (p, m) in cases.items():
     fn = consortium_game(p, m, leader_capacity=0.4 * 125 * N).function
-    (greedy, _, _), t_greedy = timed(lambda fn=fn: fn._greedy(rows), repeat=2)
-    r, t_exact = timed(lambda fn=fn: fn.solve(rows), repeat=2)
+    (greedy, _, _), t_greedy = best_of(lambda fn=fn: fn._greedy(rows), repeat=2)
+    r, t_exact = best_of(lambda fn=fn: fn.solve(rows), repeat=2)
     print(
         f"{name:34s} {1e3 * t_greedy * 1000 / K:10.1f} {1e3 * t_exact * 1000 / K:10.1f} "
         f"{t_exact / t_greedy:7.1f} {int((r.nodes > 0).sum()):8d} {int(r.nodes.sum()):7d} "
@@ -77,9 +68,9 @@ for name, (p, m) in cases.items():
 p, m = cases["readiness costs (linear)"]
 game = consortium_game(p, m, leader_capacity=0.4 * 125 * N)
 perms = np.argsort(rng.random((20, N + 1)), axis=1)
-chain, t_chain = timed(lambda: game.prefixes(perms), repeat=1)
+chain, t_chain = best_of(lambda: game.prefixes(perms), repeat=1)
 quick = consortium_game(p, m, leader_capacity=0.4 * 125 * N, exact=False)
-fast, t_fast = timed(lambda: quick.prefixes(perms), repeat=2)
+fast, t_fast = best_of(lambda: quick.prefixes(perms), repeat=2)
 print(
     f"prefix chains, readiness costs, ms per ordering of {N + 1}: greedy {1e3 * t_fast / 20:.1f},"
     f" exact {1e3 * t_chain / 20:.1f}, ratio {t_chain / t_fast:.0f}; exact gains up to "

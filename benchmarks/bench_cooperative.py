@@ -10,10 +10,10 @@ through pulp (model building included) against scipy's HiGHS, the reason "auto" 
 import argparse
 import itertools
 import math
-import time
 import tracemalloc
 
 import numpy as np
+from _timing import best_of
 
 from compensation import TUGame, least_core, nucleolus, shapley_value
 
@@ -37,12 +37,6 @@ def random_game(n, rng):
     return TUGame(n, v)
 
 
-def timed(fn):
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
-
 rng = np.random.default_rng(16)
 
 # Shapley: ours (vectorised subset sums) vs a Python loop over orderings, extrapolated.
@@ -61,8 +55,8 @@ def by_orderings(game):
 
 
 if not args.only_cooperative:
-    ref, t_perm = timed(lambda: by_orderings(g))
-    ours, t_ours = timed(lambda: shapley_value(g).values)
+    ref, t_perm = best_of(lambda: by_orderings(g))
+    ours, t_ours = best_of(lambda: shapley_value(g).values)
     assert np.allclose(ours, ref)
     print(
         f"Shapley n={n_perm}: ours {t_ours * 1e3:.2f} ms, loop over {math.factorial(n_perm):,} "
@@ -125,14 +119,14 @@ print(
 for n in args.sizes or ([10, 12] if args.quick else [16, 20, 22]):
     for kind in KINDS:
         g = kind_game(kind, n, np.random.default_rng(n))
-        x, t_n = timed(lambda g=g: nucleolus(g).x)
-        lc, t_l = timed(lambda g=g: least_core(g))
+        x, t_n = best_of(lambda g=g: nucleolus(g).x)
+        lc, t_l = best_of(lambda g=g: least_core(g))
         _, mb = peak_mb(lambda g=g: nucleolus(g))
         line = f"{kind:>14} {n:>3} {t_n:8.3f} "
         if coopgame is not None:
             cg = coopgame.Game(list(g.v[1:]))
-            y, t_c = timed(lambda cg=cg: np.array(coopgame.nucleolus(cg)["allocation"]))
-            lc2, t_cl = timed(lambda cg=cg: coopgame.least_core(cg))
+            y, t_c = best_of(lambda cg=cg: np.array(coopgame.nucleolus(cg)["allocation"]))
+            lc2, t_cl = best_of(lambda cg=cg: coopgame.least_core(cg))
             diff = np.abs(x - y).max()
             assert diff <= 1e-8, (kind, n, diff)
             assert abs(lc.epsilon - lc2["epsilon"]) <= 1e-8 * max(1.0, np.abs(g.v).max())
@@ -151,7 +145,7 @@ if coopgame is not None:
     )
 if not (args.quick or args.only_cooperative):
     g = kind_game("convex", 24, np.random.default_rng(24))
-    _, t24 = timed(lambda: nucleolus(g))
+    _, t24 = best_of(lambda: nucleolus(g))
     print(f"n=24 convex nucleolus: {t24:.1f} s (target < 60 s)")
 
 if args.only_cooperative:
@@ -169,10 +163,10 @@ from compensation.solvers import _lp  # noqa: E402
 
 bounds = [(None, None)] * (n + 1)
 grand = np.array([g.grand])
-r1, t1 = timed(
+r1, t1 = best_of(
     lambda: _lp.solve(c, A_ub=A, b_ub=b, A_eq=eq, b_eq=grand, bounds=bounds, method="highs")
 )
-r2, t2 = timed(
+r2, t2 = best_of(
     lambda: _lp.solve(c, A_ub=A, b_ub=b, A_eq=eq, b_eq=grand, bounds=bounds, method="pulp-cbc")
 )
 print(

@@ -13,6 +13,7 @@ import argparse
 import time
 
 import numpy as np
+from _timing import best_of
 
 from compensation import Parameters, TUGame, nucleolus
 from compensation.model.members import Members
@@ -29,15 +30,6 @@ try:
     import coopgame
 except ImportError:
     coopgame = None
-
-
-def timed(fn, repeat=1):
-    best, out = np.inf, None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return out, best
 
 
 def cpu_timed(fn):
@@ -80,8 +72,8 @@ def county(n, seed=0):
 # ----- big-boss nucleolus at N = 300 ----------------------------------------------------------
 N = 300
 for label, game in (("capacity game", capacity_game(N + 1)), ("consortium game", county(N))):
-    r, t = timed(lambda g=game: big_boss(g, samples=1), repeat=5)
-    _, t_check = timed(lambda g=game: big_boss(g, samples=2_000 if args.quick else 20_000, rng=1))
+    r, t = best_of(lambda g=game: big_boss(g, samples=1), repeat=5)
+    _, t_check = best_of(lambda g=game: big_boss(g, samples=2_000 if args.quick else 20_000, rng=1))
     print(
         f"big-boss nucleolus, {label}, N = {N}: {1e3 * t:.1f} ms (2N + 2 coalitions); "
         f"with the sampled condition check {t_check:.2f} s"
@@ -90,14 +82,14 @@ for label, game in (("capacity game", capacity_game(N + 1)), ("consortium game",
 # ----- N = 16: against the LP nucleolus and coopgame-py ---------------------------------------
 n16 = 12 if args.quick else 16
 table = TUGame(n16, capacity_game(n16, 3).table())
-ours, t_ours = timed(lambda: big_boss(table, samples=1).nucleolus, repeat=3)
-lp, t_lp = timed(lambda: np.asarray(nucleolus(table)))
+ours, t_ours = best_of(lambda: big_boss(table, samples=1).nucleolus, repeat=3)
+lp, t_lp = best_of(lambda: np.asarray(nucleolus(table)))
 print(
     f"n = {n16}: big-boss {1e3 * t_ours:.2f} ms vs LP nucleolus {t_lp:.3f} s: "
     f"ratio {t_lp / t_ours:.0f}x, max difference {np.abs(ours - lp).max():.1e}"
 )
 if coopgame is not None:
-    theirs, t_cg = timed(
+    theirs, t_cg = best_of(
         lambda: np.asarray(coopgame.nucleolus(coopgame.Game(list(table.v[1:])))["allocation"])
     )
     print(
@@ -123,7 +115,7 @@ n = 60 if args.quick else N + 1
 game = capacity_game(n, 5)
 target = 0.01 * game.grand / n
 budget = 200_000 if args.quick else 4_000_000
-ours, t_ours = timed(lambda: shapley_value(game, samples=budget, tol=target, rng=1))
+ours, t_ours = best_of(lambda: shapley_value(game, samples=budget, tol=target, rng=1))
 print(
     f"sampled Shapley, capacity game, n = {n}, target SE {target:.4f} (1% of the mean share): "
     f"{t_ours:.2f} s, {ours.samples} orderings, met={ours.success}, "
@@ -132,14 +124,14 @@ print(
 # The alternatives with as many orderings: the orderings each needs for the target grow with
 # the square of its standard error, its time with them (the time ratio at equal accuracy).
 blocks = max(2, ours.samples // (2 * n))
-(used, se_rot), t_rot = timed(lambda: rotation_sampler(game, blocks, 1))
+(used, se_rot), t_rot = best_of(lambda: rotation_sampler(game, blocks, 1))
 need = (se_rot / target) ** 2 * used
 print(
     f"  previous sampler (rotations + reverses), {used} orderings: {t_rot:.2f} s, largest SE "
     f"{se_rot:.4f}; it needs about {need:.2g} orderings for the target: "
     f"ratio {need / used * t_rot / t_ours:.1f}x in time"
 )
-plain, t_plain = timed(lambda: shapley_value(game, samples=ours.samples, rng=1,
+plain, t_plain = best_of(lambda: shapley_value(game, samples=ours.samples, rng=1,
                                              antithetic=False, stratified=False))  # fmt: skip
 need = (plain.standard_error.max() / target) ** 2 * plain.samples
 print(
@@ -147,8 +139,10 @@ print(
     f"{plain.standard_error.max():.4f}; it needs about {need:.2g} orderings for the target: "
     f"ratio {need / plain.samples * t_plain / t_ours:.0f}x in time"
 )
-slow, t_slow = timed(lambda: shapley_value(capacity_game(n, 5, chain=False), samples=20 * n, rng=1))
-fast, t_fast = timed(lambda: shapley_value(game, samples=20 * n, rng=1))
+slow, t_slow = best_of(
+    lambda: shapley_value(capacity_game(n, 5, chain=False), samples=20 * n, rng=1)
+)
+fast, t_fast = best_of(lambda: shapley_value(game, samples=20 * n, rng=1))
 print(
     f"  prefix chains against n + 1 coalition rows per ordering ({20 * n} orderings): "
     f"{t_fast:.3f} s vs {t_slow:.3f} s: ratio {t_slow / t_fast:.0f}x"
@@ -157,8 +151,8 @@ print(
 cg = county(20 if args.quick else N)
 perms = np.argsort(np.random.default_rng(0).random((2000, cg.n)), axis=1)
 rows = np.arange(cg.n + 1)[None, :, None] > np.argsort(perms[:40], axis=1)[:, None, :]
-chain, t_chain = timed(lambda: cg.prefixes(perms))
-direct, t_rows = timed(lambda: cg.evaluate(rows.reshape(-1, cg.n)))
+chain, t_chain = best_of(lambda: cg.prefixes(perms))
+direct, t_rows = best_of(lambda: cg.evaluate(rows.reshape(-1, cg.n)))
 print(
     f"consortium game, N = {cg.n - 1}: prefix chains {2000 / t_chain:.0f} orderings/s against "
     f"coalition rows {40 / t_rows:.0f} orderings/s: ratio {2000 / t_chain / (40 / t_rows):.0f}x, "
