@@ -103,8 +103,11 @@ def lift_along(values: Array, perms: Any, zero: Array, at: Any) -> Any:
 
 def distinct(rows: Any) -> tuple[Array, Array]:
     """First row of each distinct coalition, and each row's distinct coalition."""
-    key = np.packbits(np.asarray(rows, dtype=bool), axis=1)
-    _, first, inv = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    key = np.ascontiguousarray(np.packbits(np.asarray(rows, dtype=bool), axis=1))
+    # A row as one opaque value: compared as bytes, rows sort as np.unique(axis=0) sorts them
+    # (field by field), about ten times faster.
+    whole = key.view(np.dtype((np.void, key.shape[1])))[:, 0]
+    _, first, inv = np.unique(whole, return_index=True, return_inverse=True)
     return first, np.asarray(inv).reshape(-1)
 
 

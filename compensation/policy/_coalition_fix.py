@@ -36,12 +36,14 @@ Array = NDArray[np.float64]
 
 def _net(cv: Any, lam: Array) -> Array:
     r"""Per node and member, :math:`a_j(\lambda)`, shape ``(k, N)``."""
-    g, v = cv.points[:, 1:], cv.values[:, 1:]  # (N, G - 1)
+    # (G - 1, N), members innermost: the max over grid points then runs along whole rows of
+    # members, several times faster than over a few points per member (the linear flow's 3).
+    g, v = np.ascontiguousarray(cv.points[:, 1:].T), np.ascontiguousarray(cv.values[:, 1:].T)
     step = max(1, CELLS // max(1, g.size))
-    out = np.empty((lam.size, len(g)))
+    out = np.empty((lam.size, g.shape[1]))
     for i in range(0, lam.size, step):
         tail = v[None] - lam[i : i + step, None, None] * g[None]
-        out[i : i + step] = np.where(g[None] > 0, tail, -np.inf).max(axis=2, initial=-np.inf)
+        out[i : i + step] = np.where(g[None] > 0, tail, -np.inf).max(axis=1, initial=-np.inf)
     return np.maximum(out, cv.const[None, :])  # the open piece's sup as s -> 0+: const
 
 

@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from .._results import Result
@@ -104,8 +103,6 @@ class _Pieces:
         self.rows: list[tuple[Any, ...]] = []
         self.table: tuple[Array, ...] = ()
         self.cuts: dict[tuple[int, int, int, bool], list[int]] = {}
-        e, n = cv.owner.size, len(cv.const)
-        self.onehot = sp.csr_matrix((np.ones(e), (np.arange(e), cv.owner)), shape=(e, n))
 
     def get(self, j: int, lo: int, hi: int, open_: bool) -> int:
         key = (j, lo, hi, open_)
@@ -189,7 +186,7 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
     total = fixed + x.sum(axis=1) + xx.sum(axis=1)
     bound = worth + x @ cv.slope + extra - cv._cost(total)
     bound = np.where(fixed <= cv.capacity * (1 + 1e-12), bound, -np.inf)
-    share = np.asarray(x @ pieces.onehot)
+    share = np.asarray(x @ cv.onehot)
     share[rr[valid], pm[valid]] += start[safe][valid]  # one piece per member and node
     if xx.shape[1]:
         flat = (np.arange(k)[:, None] * n + xo).ravel()
@@ -207,7 +204,7 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
     if sinks.sum() * 4 < sinks.size:  # few members sink: the flow only where they do
         terms = np.where(inside, np.maximum(cv.const, 0.0), 0.0)
         r_, c_ = np.nonzero(sinks)
-        terms[r_, c_] = cv._member_term_grid(c_, share[r_, c_, None])[:, 0]
+        terms[r_, c_] = cv.terms(share[r_, c_, None], c_)[:, 0]
     else:
         terms = np.where(inside, cv.term(share), 0.0)
     load = share.sum(axis=1)
@@ -349,59 +346,46 @@ def _branch(
     return np.asarray(who, dtype=np.intp), pid, mask[np.asarray(parent, dtype=np.intp)]
 
 
-def excess(cv: Any, q: Any, form: Any) -> Array:
+def excess(cv: Any) -> Array:
     r"""Per member, a bound of :math:`\max_s \tilde h_j(s) - \text{interpolant}_j(s)` (万元/yr).
 
     On each grid cell the term is bounded by its tangents where it is concave and by its chord
     where it is convex; a cell whose ends differ in curvature is split at the inflection
     (bisection; the flows of §3 have at most one). The first cell starts from the right limit
-    at 0, below the point 0 when there is a readiness cost.
+    at 0, below the point 0 when there is a readiness cost. ``cv.part`` gives the terms.
     """
-    g = cv.points  # (N, G)
+    part, g = cv.part, cv.points  # (N, G)
     a, b = g[:, :-1], g[:, 1:]
-    ya, yb = _term(cv, q, form, a, open_=True), _term(cv, q, form, b)
+    ya, yb = part.value(a), cv.terms(b)
     width = np.where(b > a, b - a, 1.0)
     chord = (yb - ya) / width
 
     def above(x: Array) -> Array:  # the term over the chord, and its bound on [lo, hi]
-        return _term(cv, q, form, x, open_=True) - (ya + chord * (x - a))
+        return part.value(x) - (ya + chord * (x - a))
 
-    curv_a, curv_b = _curv(cv, q, form, a), _curv(cv, q, form, b)
+    curv_a, curv_b = part.curvature(a), part.curvature(b)
     lo, hi = a.copy(), b.copy()
     mixed = (curv_a < 0) != (curv_b < 0)
     for _ in range(60 if mixed.any() else 0):
         mid = 0.5 * (lo + hi)
-        same = (_curv(cv, q, form, mid) < 0) == (curv_a < 0)
+        same = (part.curvature(mid) < 0) == (curv_a < 0)
         lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
     x = np.where(mixed, 0.5 * (lo + hi), b)  # the inflection, or the cell's right end
-    out = np.maximum(_concave_part(cv, q, form, a, x, above=above), 0.0)
-    out = np.maximum(out, np.where(mixed, _concave_part(cv, q, form, x, b, above=above), 0.0))
+    out = np.maximum(_concave_part(cv, part, a, x, above=above), 0.0)
+    out = np.maximum(out, np.where(mixed, _concave_part(cv, part, x, b, above=above), 0.0))
     # convex stretches lie under their chord, whose ends are term values: covered by above()
     out = np.maximum(out, np.where(mixed, above(x), 0.0))
     return np.where(b > a, out, 0.0).max(axis=1, initial=0.0)
 
 
-def _concave_part(cv: Any, q: Any, form: Any, lo: Array, hi: Array, *, above: Any) -> Array:
+def _concave_part(cv: Any, part: Any, lo: Array, hi: Array, *, above: Any) -> Array:
     """Bound of the term over the chord on [lo, hi] if concave there (tangents), else 0."""
-    concave = (_curv(cv, q, form, lo) <= 0) & (_curv(cv, q, form, hi) <= 0) & (hi > lo)
-    da, db = _slope(cv, q, form, lo), _slope(cv, q, form, hi)
-    ya, yb = _term(cv, q, form, lo, open_=True), _term(cv, q, form, hi)
+    concave = (part.curvature(lo) <= 0) & (part.curvature(hi) <= 0) & (hi > lo)
+    da, db = part.slope(lo), part.slope(hi)
+    ya, yb = part.value(lo), cv.terms(hi)
     with np.errstate(divide="ignore", invalid="ignore"):
         x = (yb - ya + da * lo - db * hi) / (da - db)  # where the two tangents meet
     x = np.where(np.isfinite(x), np.clip(x, lo, hi), lo)
     top = ya + da * (x - lo)
-    gap = top - (_term(cv, q, form, x, open_=True) - above(x))  # tangent minus chord at x
+    gap = top - (part.value(x) - above(x))  # tangent minus chord at x
     return np.where(concave, np.maximum(gap, above(lo)), 0.0)
-
-
-def _term(cv: Any, q: Any, form: Any, s: Array, *, open_: bool = False) -> Array:
-    h = cv.beta[:, None] * s - cv.kappa[:, None] * form.share(q, s.T).T + cv.const[:, None]
-    return h if open_ else np.where(s > 0, h, np.maximum(cv.const[:, None], 0.0))
-
-
-def _slope(cv: Any, q: Any, form: Any, s: Array) -> Array:
-    return cv.beta[:, None] - cv.kappa[:, None] * form.slope(q, s.T, "right").T
-
-
-def _curv(cv: Any, q: Any, form: Any, s: Array) -> Array:
-    return -cv.kappa[:, None] * form.curvature(q, s.T).T

@@ -30,6 +30,7 @@ cut at the root of the interpolated margin (also an estimate, to second order).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,6 +60,11 @@ class Relaxation:
     budget: float
     cap: float
     rooms: dict[float, Array] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def social_high(self) -> Array:
+        """``social`` raised by its second-order allowance between grid points (every branch)."""
+        return self.social + _allowance(self.social)
 
     @property
     def top(self) -> float:
@@ -148,7 +154,12 @@ def dual_bound(rel: Relaxation, lo: float, hi: float, allowed: Any = None) -> In
     c1, c2, budget = rel.c1, rel.c2, rel.budget
     best: list[Any] = [np.inf, np.nan, np.nan, empty.pick, np.zeros(n)]  # d, ν, τ, pick, spread
 
-    def inner(tau: float) -> tuple[float, Array]:
+    seen: dict[float, tuple[float, Array | None]] = {}
+
+    def inner(tau: float) -> tuple[float, Array | None]:
+        """Spending at τ's best ν and the choice below the sum's root (None: not bracketed)."""
+        if tau in seen:  # evaluated before: its pairs are already in ``best``
+            return seen[tau]
         f = base - tau * cl
         scale = float(steep) * (1 + rel.lam + tau) + abs(c1) + c2 * hi + 1.0
         na, nb, top, spend, picks = -scale, scale, np.inf, 0.0, {}
@@ -169,22 +180,29 @@ def dual_bound(rel: Relaxation, lo: float, hi: float, allowed: Any = None) -> In
             nb, na = (nu, na) if more else (nb, nu)
         if len(picks) == 2 and best[2] == tau:
             best[4] = np.abs(picks[True] - picks[False])
-        return spend, picks.get(False, s_at[rows, best[3]])
+        seen[tau] = spend, picks.get(False)
+        return seen[tau]
 
     spend, _ = inner(0.0)
     if np.isfinite(budget) and spend > budget:
-        ta, tb = 0.0, 1.0
-        while inner(tb)[0] > budget and tb < 1e6:
-            ta, tb = tb, tb * 4
-        for _ in range(TAU_STEPS):
-            tm = 0.5 * (ta + tb)
-            ta, tb = (tm, tb) if inner(tm)[0] > budget else (ta, tm)
         # Members that change between the two ends of the budget's bracket are split too.
-        low, high = inner(ta)[1], inner(tb)[1]
+        below = [inner(t)[1] for t in _tau_bracket(inner, budget)]
+        low, high = (s_at[rows, best[3]] if x is None else x for x in below)
         best[4] = np.maximum(best[4], np.abs(high - low))
     if not np.isfinite(best[0]):
         return empty
     return IntervalBound(float(best[0]), float(best[1]), float(best[2]), best[3], best[4])
+
+
+def _tau_bracket(inner: Any, budget: float) -> tuple[float, float]:
+    """τ_a < τ_b about the budget's multiplier: bisection on the spending, which falls in τ."""
+    ta, tb = 0.0, 1.0
+    while inner(tb)[0] > budget and tb < 1e6:
+        ta, tb = tb, tb * 4
+    for _ in range(TAU_STEPS):
+        tm = 0.5 * (ta + tb)
+        ta, tb = (tm, tb) if inner(tm)[0] > budget else (ta, tm)
+    return ta, tb
 
 
 def _branch(rel: Relaxation, lo: float, hi: float, allowed: Any) -> tuple[Array, ...] | None:
@@ -196,7 +214,7 @@ def _branch(rel: Relaxation, lo: float, hi: float, allowed: Any) -> tuple[Array,
     if not keep.any(axis=1).all() or lo > float(rel.s[:, -1].sum()):
         return None
     cost = np.where(rel.s > 0, np.maximum(0.0, rel.c1 + rel.c2 * lo - rel.a) * rel.s, 0.0)
-    value = rel.social + _allowance(rel.social)
+    value = rel.social_high
     cost_low = cost - _allowance(-cost)  # a lower bound on the cost between grid points
     rows = np.arange(n)[:, None]
 

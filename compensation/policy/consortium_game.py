@@ -14,6 +14,7 @@ by walking the cutoff of that fill as players join, :math:`O(N + E)` per orderin
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..model.parameters import Parameters, unchecked
 from ..solvers.function_game import FunctionGame
 from ._coalition_chain import chain, distinct, lift_along, own_before, restrict
 from ._coalition_value import TOL, CoalitionValues, branch_and_bound, excess
-from ._member_hull import grid_points, upper_hull
+from ._member_hull import Part, grid_points, upper_hull
 from .allocation_result import check_capacity
 
 __all__ = ["CoalitionValues", "ConsortiumValue", "consortium_game"]
@@ -67,11 +68,46 @@ class ConsortiumValue:
     tol: float = TOL
     search: bool = True  # branch and bound where the greedy fill leaves a gap
 
-    def term(self, s: Array) -> Array:
-        r""":math:`\tilde h_j(s_j)`: at most 0 or the readiness balance at 0, else :math:`h_j`."""
+    @cached_property
+    def part(self) -> Part:
+        r"""The member terms :math:`h_j(s) = \beta_j s - \kappa_j \Delta q_j(s) + c_j`, a row each.
+
+        Fields of shape ``(N, 1)`` (:class:`~compensation.policy._member_hull.Part`), built
+        once: its ``value``, ``slope`` and ``curvature`` take amounts of shape ``(N, G)``.
+        """
         q = self.members.parameters(self.p)
-        h = self.beta * s - self.kappa * form_of(self.p).share(q, s) + self.const
-        return np.where(s > 0, h, np.maximum(self.const, 0.0))
+        rows = {f: np.asarray(getattr(q, f))[:, None] for f in SHARED if np.ndim(getattr(q, f))}
+        form = form_of(self.p)
+        kink = np.broadcast_to(np.asarray(form.kink(q), dtype=float), self.ub.shape)
+        return Part(unchecked(q, **rows), self.beta[:, None], self.kappa[:, None],
+                    self.const[:, None], self.ub, kink, form)  # fmt: skip
+
+    @cached_property
+    def onehot(self) -> sp.csr_matrix:
+        """``(E, N)`` sparse: edge e belongs to member ``owner[e]`` (amounts per member)."""
+        e = self.owner.size
+        return sp.csr_matrix((np.ones(e), (np.arange(e), self.owner)), shape=(e, len(self.const)))
+
+    @cached_property
+    def _edge_start(self) -> Array:
+        return np.asarray(own_before(self))
+
+    def term(self, s: Array) -> Array:
+        r""":math:`\tilde h_j(s_j)`: at most 0 or the readiness balance at 0, else :math:`h_j`.
+
+        ``s`` has the members on its last axis, shape ``(..., N)``.
+        """
+        s = np.asarray(s, dtype=float)
+        return self.terms(s.reshape(-1, len(self.const)).T).T.reshape(s.shape)
+
+    def terms(self, s: Array, rows: Any = None) -> Array:
+        r""":math:`\tilde h_j` at amounts ``s`` of shape ``(r, G)``, row i member ``rows[i]``.
+
+        ``rows`` defaults to every member in order (``r = N``).
+        """
+        part, const = (self.part, self.const) if rows is None else (self.part.take(rows),
+                                                                     self.const[rows])  # fmt: skip
+        return np.where(s > 0, part.value(s), np.maximum(const[:, None], 0.0))
 
     def _fill(self, t: NDArray[np.bool_]) -> tuple[Array, Array]:
         """Greedy fill of each coalition's hull edges: taken amount per edge and per member."""
@@ -80,18 +116,13 @@ class ConsortiumValue:
         before = np.cumsum(w, axis=1) - w
         reach = np.minimum((self.slope - self.c1) / self.c2, self.capacity)
         x = np.clip(reach - before, 0.0, w)
-        n = len(self.members)
-        onehot = sp.csr_matrix(
-            (np.ones(self.owner.size), (np.arange(self.owner.size), self.owner)),
-            shape=(self.owner.size, n),
-        )
-        return x, np.asarray(x @ onehot)
+        return x, np.asarray(x @ self.onehot)
 
     def _best_move(self, j: NDArray[np.intp], rest: Array) -> Array:
         """Member j's best term less the cost, the others' total ``rest`` fixed (per row)."""
         cand = self._candidates(j, rest)
         total = rest[:, None] + cand
-        gain = self._member_term_grid(j, cand) - self._cost(total)
+        gain = self.terms(cand, j) - self._cost(total)
         return np.where(total <= self.capacity * (1 + 1e-12), gain, -np.inf).max(axis=1)
 
     def _cost(self, total: Array) -> Array:
@@ -159,7 +190,7 @@ class ConsortiumValue:
     def _candidates(self, j: NDArray[np.intp], rest: Array) -> Array:
         """Grid points of member j and, in each cell, where its chord slope meets C'."""
         g = self.points[j]  # (r, G)
-        h = self._member_term_grid(j, g)
+        h = self.terms(g, j)
         h0 = np.where(g[:, :1] > 0, h[:, :1], self.const[j][:, None])  # right limit at 0
         left = np.concatenate([h0, h[:, 1:-1]], axis=1)
         dg = np.diff(g, axis=1)
@@ -168,19 +199,9 @@ class ConsortiumValue:
         room = np.clip(self.capacity - rest, 0.0, None)[:, None]
         return np.concatenate([g, star, np.minimum(g[:, -1:], room)], axis=1)
 
-    def _member_term_grid(self, j: NDArray[np.intp], s: Array) -> Array:
-        r""":math:`\tilde h_j` at the points ``s`` (r, G) of member ``j[r]``."""
-        q = self.members.parameters(self.p)
-        rows = {
-            f: np.asarray(getattr(q, f))[..., j, None] for f in SHARED if np.ndim(getattr(q, f))
-        }
-        share = form_of(self.p).share(unchecked(q, **rows), s)
-        h = self.beta[j, None] * s - self.kappa[j, None] * share + self.const[j, None]
-        return np.where(s > 0, h, np.maximum(self.const[j, None], 0.0))
-
     def _member_term(self, j: NDArray[np.intp], s: Array) -> Array:
         r""":math:`\tilde h_{j_r}(s_r)` for a member index and an amount per row."""
-        return self._member_term_grid(j, s[:, None])[:, 0]
+        return self.terms(s[:, None], j)[:, 0]
 
     def prefix(self, orderings: ArrayLike) -> Array:
         r"""Values of every prefix of each ordering, shape ``(k, N + 2)`` (万元/yr).
@@ -232,7 +253,7 @@ class ConsortiumValue:
         r, c = np.nonzero(partial & ~exact[owner])
         if r.size:
             j = owner[r, c]
-            own = own_before(self)[safe[r, c]]
+            own = self._edge_start[safe[r, c]]
             s_j = own + x[r, c]
             # the hull's value on the part-way edge, replaced by the member's true term
             true = base[r, c] - x[r, c] * self.slope[safe[r, c]] - self._member_term(j, own)
@@ -358,16 +379,15 @@ def consortium_game(
     beta, kappa, const = (np.broadcast_to(np.asarray(a, dtype=float), (len(members),)).copy()
                           for a in leader_coefficients(q, t, 1.0))  # fmt: skip
     ub = np.minimum(float(p.max_sinking), members.column("host_capacity", joint))
-    form = form_of(joint)
-    kink = np.broadcast_to(np.asarray(form.kink(q), dtype=float), ub.shape)
     value = ConsortiumValue(joint, members, beta, kappa, const, ub, cap, np.zeros(0),
                             np.zeros(0), np.zeros(0, dtype=np.intp), float(p.cost_linear),
                             float(p.cost_quadratic), np.zeros((len(members), 0)))  # fmt: skip
-    probe = grid_points(ub, kink, 9)
-    bent = np.any(form.curvature(q, probe.T).T != 0, axis=-1) if ub.size else np.zeros(0, bool)
+    part = value.part
+    probe = grid_points(ub, part.kink, 9)
+    bent = np.any(part.form.curvature(part.q, probe) != 0, axis=-1)
     curved = bool(np.any(bent))
-    points = grid_points(ub, kink, grid if curved else 4)
-    vals = value.term(points.T).T
+    points = grid_points(ub, part.kink, grid if curved else 4)
+    vals = value.terms(points)
     _, slopes, width, bridge = upper_hull(points, vals)
     bridge[:, 0] |= value.const < 0  # the first edge leaves the point 0, above the right limit
     keep = np.isfinite(slopes) & (width > 0) & (slopes > value.c1)
@@ -379,7 +399,7 @@ def consortium_game(
                     gapped=bridge[keep][order], excess=np.zeros(len(members)),
                     search=bool(exact))  # fmt: skip
     if curved:
-        value = replace(value, excess=excess(value, q, form))
+        value = replace(value, excess=excess(value))
     names = ("leader", *(str(x) for x in members.name))
     return FunctionGame(len(members) + 1, value, names, prefix=value.prefix, veto=(0,))
 
