@@ -14,6 +14,7 @@ EXTRAS = {
     "SALib": "sensitivity",
     "pyarrow": "parquet",
     "xarray": "xarray",
+    "numba": "fast",
 }
 
 

@@ -211,7 +211,7 @@ def test_no_private_name_crosses_a_module():
 def test_import_does_not_pull_optional_extras():
     code = (
         "import sys, compensation; "
-        "print(any(m in sys.modules for m in ('matplotlib', 'tqdm', 'dask', 'pandas', 'SALib')))"
+        "print(any(m in sys.modules for m in ('matplotlib', 'tqdm', 'dask', 'pandas', 'SALib', 'numba')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

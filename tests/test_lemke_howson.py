@@ -1,4 +1,10 @@
-"""Lemke–Howson with lexicographic pivoting: verified by regret and by the full enumeration."""
+"""Lemke–Howson with lexicographic pivoting: verified by regret and by the full enumeration.
+
+The oracle tests run on both backends (numba where installed); the numpy path's own checks
+against the full-tableau oracle are here, the numba kernel's in test_lemke_howson_numba.py.
+"""
+
+import importlib.util
 
 import numpy as np
 import pytest
@@ -10,6 +16,17 @@ from compensation.solvers.equilibria import nash_equilibria
 from compensation.solvers.lemke_howson import lemke_howson
 
 from .strategies import bimatrix
+
+BACKENDS = [
+    "numpy",
+    pytest.param(
+        "numba",
+        marks=pytest.mark.skipif(
+            importlib.util.find_spec("numba") is None, reason="numba not installed"
+        ),
+    ),
+]
+HAS_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 def full_tableau_path(Ap, Bp, label, max_iter=100_000):
@@ -76,27 +93,36 @@ def in_components(x, y, eq):
 @given(bimatrix(min_size=2, max_size=5, ints=True))
 def test_every_start_ends_at_an_equilibrium_even_in_degenerate_games(game):
     A, B = game
-    res = lemke_howson(A, B, all_labels=True)
+    res = lemke_howson(A, B, all_labels=True, backend="numpy")
     eq = nash_equilibria(A, B)
     for x, y in res.equilibria:
         assert in_components(x, y, eq)
     assert res.regret < 1e-9
+    if HAS_NUMBA:  # the compiled paths end at the same equilibria
+        fast = lemke_howson(A, B, all_labels=True, backend="numba")
+        assert fast.backend == "numba" and fast.iterations == res.iterations
+        assert len(fast.equilibria) == len(res.equilibria)
+        for (x, y), (u, v) in zip(fast.equilibria, res.equilibria, strict=True):
+            assert np.abs(x - u).max() <= 1e-12 and np.abs(y - v).max() <= 1e-12
 
 
-def test_nondegenerate_paths_reach_known_equilibria():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_nondegenerate_paths_reach_known_equilibria(backend):
     rng = np.random.default_rng(4)
     A, B = rng.standard_normal((6, 6)), rng.standard_normal((6, 6))
     every = nash_equilibria(A, B)
     keys = {(tuple(np.round(x, 9)), tuple(np.round(y, 9))) for x, y in every.equilibria}
-    res = lemke_howson(A, B, all_labels=True)
+    res = lemke_howson(A, B, all_labels=True, backend=backend)
+    assert res.backend == backend and len(res.equilibria) >= 1
     assert {(tuple(np.round(x, 9)), tuple(np.round(y, 9))) for x, y in res.equilibria} <= keys
 
 
-def test_same_path_as_quantecon_on_100x100():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_same_path_as_quantecon_on_100x100(backend):
     gt = pytest.importorskip("quantecon.game_theory")
     rng = np.random.default_rng(100)
     A, B = rng.standard_normal((100, 100)), rng.standard_normal((100, 100))
-    ours = lemke_howson(A, B, init_label=3)
+    ours = lemke_howson(A, B, init_label=3, backend=backend)
     (x, y), info = gt.lemke_howson(
         gt.NormalFormGame([gt.Player(A), gt.Player(B.T)]), init_pivot=3, full_output=True
     )
@@ -104,28 +130,41 @@ def test_same_path_as_quantecon_on_100x100():
     assert np.allclose(ours.x, x) and np.allclose(ours.y, y) and ours.regret < 1e-12
 
 
-def test_a_game_where_plain_pivoting_cycles():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_game_where_plain_pivoting_cycles(backend):
     # All payoffs equal: every ratio ties. Lexicographic rules still give one path.
-    res = lemke_howson(np.zeros((4, 4)), np.zeros((4, 4)), all_labels=True)
+    res = lemke_howson(np.zeros((4, 4)), np.zeros((4, 4)), all_labels=True, backend=backend)
     assert res.regret == 0.0 and res.iterations >= 1
 
 
-def test_bad_input():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_bad_input(backend):
     with pytest.raises(ValueError, match=r"init_label must be in \[0, 4\)"):
-        lemke_howson(np.eye(2), np.eye(2), init_label=4)
+        lemke_howson(np.eye(2), np.eye(2), init_label=4, backend=backend)
     with pytest.raises(ConvergenceError, match="max_iter=1"):
         lemke_howson(
             np.array([[3, 0, 1], [0, 2, 1]]),
             np.array([[2, 0, 1], [0, 3, 2]]),
             init_label=1,
             max_iter=1,
+            backend=backend,
         )
+    with pytest.raises(ValueError, match="payoff matrix B must be finite"):
+        lemke_howson(np.eye(2), np.array([[1.0, np.nan], [0.0, 1.0]]), backend=backend)
+    with pytest.raises(ValueError, match="must be 2-D, non-empty and of one shape"):
+        lemke_howson(np.eye(2), np.eye(3), backend=backend)
 
 
-def test_payoffs_near_the_largest_float_do_not_overflow():
+def test_unknown_backend():
+    with pytest.raises(ValueError, match=r"backend must be one of \('auto', 'numba', 'numpy'\)"):
+        lemke_howson(np.eye(2), np.eye(2), backend="cuda")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_payoffs_near_the_largest_float_do_not_overflow(backend):
     # Rescaling computed hi - lo, which is inf for payoffs of ±1e308.
     A = np.array([[1e308, -1e308], [-1e308, 1e308]])
-    r = lemke_howson(A, -A)
+    r = lemke_howson(A, -A, backend=backend)
     assert np.allclose(r.x, 0.5, atol=1e-12) and np.allclose(r.y, 0.5, atol=1e-12)
 
 
