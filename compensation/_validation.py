@@ -115,10 +115,14 @@ def check_tol(name: str, value: Any, *, upper: float = 1e-3, allow_zero: bool = 
     return tol
 
 
-def check_count(name: str, value: Any) -> int:
-    """Return ``value`` if it is an integer ≥ 1 (not a bool), else raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer ≥ 1; got {value!r}")
+def check_count(name: str, value: Any, *, minimum: int = 1, what: str = "") -> int:
+    """Return ``value`` if it is an integer ≥ ``minimum`` (not a bool), else ``ValueError``.
+
+    ``what`` says in the message what is counted, e.g. ``"orderings to draw"``.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        said = f" ({what})" if what else ""
+        raise ValueError(f"{name} must be an integer ≥ {minimum}{said}; got {value!r}")
     return int(value)
 
 

@@ -140,3 +140,14 @@ def test_numba_is_imported_on_first_use_only_and_is_optional():
     backend, message = out.stdout.splitlines()
     assert backend == "numpy"
     assert "pip install 'compensation[fast]'" in message
+
+
+def test_max_iter_without_a_finite_integer_cap_behaves_as_on_the_numpy_path():
+    rng = np.random.default_rng(3)
+    A, B = rng.random((50, 50)), rng.random((50, 50))
+    ref = lemke_howson(A, B, backend="numpy", max_iter=float("inf"))
+    got = lemke_howson(A, B, backend="numba", max_iter=float("inf"))
+    assert got.iterations == ref.iterations and np.array_equal(got.x, ref.x)
+    for backend in ("numpy", "numba"):
+        with pytest.raises(ConvergenceError, match="exceeded max_iter"):
+            lemke_howson(A, B, backend=backend, max_iter=-(10**30))

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._validation import check_count
+
 __all__ = [
     "Design",
     "MIN_SAMPLES",
@@ -45,9 +47,7 @@ def check_samples(samples: Any, what: str, *, minimum: int = MIN_SAMPLES) -> int
     draw"). Estimators need ``MIN_SAMPLES``; the big-boss test, which estimates nothing (a
     violation found is certain), takes ``minimum=1``.
     """
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < minimum:
-        raise ValueError(f"samples must be an integer ≥ {minimum} ({what}); got {samples!r}")
-    return int(samples)
+    return check_count("samples", samples, minimum=minimum, what=what)
 
 
 def check_target(tol: Any) -> float | None:

@@ -141,19 +141,19 @@ def lemke_howson(
     >>> len(lemke_howson([[3, 0], [0, 2]], [[2, 0], [0, 3]], all_labels=True).equilibria)
     2
     """
-    if backend == "auto":  # decided by the game's size: bimatrix gives the shape
-        game, B = bimatrix(game, B)
-        backend = "numba" if game.size >= AUTO_CELLS and _load_kernel() is not None else "numpy"
-    kernel = _kernel(backend)
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend must be one of {_BACKENDS}; got {backend!r}")
     label = int(init_label)
-    if kernel is not None:
-        return _compiled(kernel, game, B, label, all_labels=all_labels, max_iter=max_iter)
+    if backend == "numba":
+        need = _required_kernel()
+        return _compiled(need, game, B, label, all_labels=all_labels, max_iter=max_iter)
     A, Bm = bimatrix(game, B)
-    m, n = A.shape
-    if not 0 <= label < m + n:
-        raise ValueError(
-            f"init_label must be in [0, {m + n}) for an {m}×{n} game; got {init_label!r}"
+    if backend == "auto" and A.size >= AUTO_CELLS and (kernel := _load_kernel()) is not None:
+        return _compiled(
+            kernel, A, Bm, label, all_labels=all_labels, max_iter=max_iter, checked=True
         )
+    m, n = A.shape
+    _check_label(label, m, n)
     labels = [label] + ([k for k in range(m + n) if k != label] if all_labels else [])
     found: list[tuple[NDArray[np.float64], NDArray[np.float64]]] = []
     first_iterations, first_regret = 0, 0.0
@@ -188,14 +188,10 @@ def _load_kernel() -> ModuleType | None:
     return _lh_kernel
 
 
-def _kernel(backend: str) -> ModuleType | None:
-    """The kernel module for ``backend``, or None for the numpy path."""
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend must be one of {_BACKENDS}; got {backend!r}")
-    if backend == "numpy":
-        return None
+def _required_kernel() -> ModuleType:
+    """The kernel module, or an ImportError naming the extra to install."""
     kernel = _load_kernel()
-    if kernel is None and backend == "numba":
+    if kernel is None:
         raise ImportError(
             "numba is needed for backend='numba'; install it with: pip install "
             "'compensation[fast]' (or use backend='numpy')"
@@ -203,22 +199,39 @@ def _kernel(backend: str) -> ModuleType | None:
     return kernel
 
 
-def _compiled(
-    kernel: ModuleType, game: Any, B: Any, label: int, *, all_labels: bool, max_iter: int
-) -> LemkeHowson:
-    """Every path in one compiled call; the checks and the result as on the numpy path."""
-    A, Bm = game, B
-    # One compiled signature: C-contiguous, writeable float64 (another layout would compile
-    # the kernel again); such arrays skip bimatrix's finiteness pass, done in the kernel.
-    if not (_plain(A) and _plain(Bm) and A.ndim == 2 and A.shape == Bm.shape and A.size):
-        A, Bm = (np.array(M, order="C") for M in bimatrix(game, B))
-    m, n = A.shape
+def _check_label(label: int, m: int, n: int) -> None:
     if not 0 <= label < m + n:
         raise ValueError(f"init_label must be in [0, {m + n}) for an {m}×{n} game; got {label!r}")
+
+
+def _compiled(
+    kernel: ModuleType,
+    game: Any,
+    B: Any,
+    label: int,
+    *,
+    all_labels: bool,
+    max_iter: int,
+    checked: bool = False,
+) -> LemkeHowson:
+    """Every path in one compiled call; the checks and the result as on the numpy path.
+
+    ``checked``: ``game`` and ``B`` already passed :func:`bimatrix`.
+    """
+    A, Bm = game, B
+    # Plain C-contiguous, writeable float64 arrays skip bimatrix's finiteness pass, which the
+    # kernel does itself.
+    if not checked and not (
+        _plain(A) and _plain(Bm) and A.ndim == 2 and A.shape == Bm.shape and A.size
+    ):
+        A, Bm = bimatrix(game, B)
+    # One compiled signature: another layout would compile the kernel again.
+    A, Bm = (M if _plain(M) else np.array(M, dtype=np.float64, order="C") for M in (A, Bm))
+    m, n = A.shape
+    _check_label(label, m, n)
     # Python bool and ints only: another argument type would compile the kernel again.
-    XY, its, r, status, _, last = kernel.paths(
-        A, Bm, label, bool(all_labels), min(int(max_iter), 2**62)
-    )
+    cap = int(max(0, min(max_iter, 2**62)))
+    XY, its, r, status, _, last = kernel.paths(A, Bm, label, bool(all_labels), cap)
     if status != kernel.OK:
         _fail(kernel, status, A, Bm, max_iter=max_iter, regret_=last)
     distinct = np.flatnonzero(XY[:, -1]).tolist() if all_labels else [0]
