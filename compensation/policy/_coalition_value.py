@@ -28,7 +28,6 @@ one), added to the upper bound: raise ``grid`` to shrink it quadratically.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._results import Result
+from ._coalition_branch import branch, piece
 from ._coalition_fix import fixable, node_fix
 from ._member_hull import upper_hull
 
@@ -107,7 +107,7 @@ class _Pieces:
     def get(self, j: int, lo: int, hi: int, open_: bool) -> int:
         key = (j, lo, hi, open_)
         if key not in self.ids:
-            g, v = _piece(self.cv, j, (lo, hi, open_))
+            g, v = piece(self.cv, j, (lo, hi, open_))
             sl, wd = np.full(self.size, -np.inf), np.zeros(self.size)
             gp, verts = np.zeros(self.size, dtype=bool), np.zeros(1, dtype=np.intp)
             if g.size > 1:
@@ -126,15 +126,6 @@ class _Pieces:
             cols = list(zip(*self.rows))
             self.table = tuple(np.asarray(c) for c in cols[:6])
         return self.table
-
-
-def _piece(cv: Any, j: int, rng: tuple[int, int, bool]) -> tuple[Array, Array]:
-    lo, hi, open_ = rng
-    g = cv.points[j, lo : hi + 1]
-    v = cv.values[j, lo : hi + 1].copy()
-    if open_:
-        v[0] = cv.const[j]  # the right limit at 0: the point 0 is the sibling branch
-    return g, v
 
 
 def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]:
@@ -159,16 +150,17 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
     cost_c1 = cv.c1
     cap = cv.capacity - fixed
     e = cv.slope.size
-    cum = np.cumsum(wb, axis=1) - wb  # base edges before each base edge
+    run = np.cumsum(wb, axis=1)
+    cum = run - wb  # base edges before each base edge
     if x_slope is not None and x_slope.shape[1]:
         xw = np.where(valid[..., None], wd[safe], 0.0).reshape(k, -1)
         xg = np.where(valid[..., None], gp[safe], False).reshape(k, -1)
         xo = np.repeat(pm, pieces.size, axis=1)
         pos = np.searchsorted(-cv.slope, -x_slope, side="right")
         flat = (np.arange(k)[:, None] * (e + 1) + pos).ravel()
-        add = np.bincount(flat, weights=xw.ravel(), minlength=k * (e + 1)).reshape(k, e + 1)
-        cum = cum + np.cumsum(add, axis=1)[:, :e]
-        base_before = np.concatenate([np.zeros((k, 1)), np.cumsum(wb, axis=1)], axis=1)
+        add = _scatter(flat, xw, k * (e + 1)).reshape(k, e + 1)
+        cum += np.cumsum(add, axis=1, out=add)[:, :e]  # in place: fewer (k, E) arrays
+        base_before = np.concatenate([np.zeros((k, 1)), run], axis=1)
         order = np.argsort(-x_slope, axis=1, kind="stable")  # piece edges among themselves
         ws = np.take_along_axis(xw, order, 1)
         among = np.empty_like(xw)
@@ -181,16 +173,18 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
     else:
         xx, xo, xpart = np.zeros((k, 0)), np.zeros((k, 0), dtype=np.intp), np.zeros((k, 0), bool)
         x_slope, extra, xw = np.zeros((k, 0)), np.zeros(k), np.zeros((k, 0))
-    reach = np.minimum((cv.slope - cost_c1) / cv.c2 - fixed[:, None], cap[:, None])
-    x = np.clip(reach - cum, 0.0, wb)
+    x = (cv.slope - cost_c1) / cv.c2 - fixed[:, None]
+    np.minimum(x, cap[:, None], out=x)  # how far the fill may reach at each edge
+    x -= cum
+    np.clip(x, 0.0, wb, out=x)
     total = fixed + x.sum(axis=1) + xx.sum(axis=1)
     bound = worth + x @ cv.slope + extra - cv._cost(total)
     bound = np.where(fixed <= cv.capacity * (1 + 1e-12), bound, -np.inf)
-    share = np.asarray(x @ cv.onehot)
+    share = cv.per_member(x)
     share[rr[valid], pm[valid]] += start[safe][valid]  # one piece per member and node
     if xx.shape[1]:
         flat = (np.arange(k)[:, None] * n + xo).ravel()
-        share += np.bincount(flat, weights=xx.ravel(), minlength=k * n).reshape(k, n)
+        share += _scatter(flat, xx, k * n).reshape(k, n)
     # the part-way gapped edge, if any: the steepest of the base and the piece edges
     bpart = (x > 0) & (x < wb) & cv.gapped
     b_i = np.argmax(bpart, axis=1)
@@ -219,10 +213,22 @@ def _relax(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]
     # the multiplier of the node's fill: C'(S), or the slope of its steepest edge left out
     price = cv.c1 + cv.c2 * total
     if fixable(cv):  # only the fixing needs it
-        left = np.where((x < wb) & (wb > 0), cv.slope, -np.inf).max(axis=1, initial=-np.inf)
+        # the steepest edge left out: the first, the slopes being sorted (ties: equal)
+        out_ = (x < wb) & (wb > 0)
+        left = np.where(out_.any(axis=1), cv.slope[np.argmax(out_, axis=1)] if e else 0, -np.inf)
         left = np.maximum(left, np.where(xx < xw, x_slope, -np.inf).max(axis=1, initial=-np.inf))
         price = np.maximum(price, left)
     return bound, share, split.astype(np.intp), value, price
+
+
+def _scatter(flat: Any, weights: Array, size: int) -> Array:
+    """``np.bincount(flat, weights, size)``: the same sums in the same order.
+
+    Several times faster: bincount's weighted path is slow on long outputs.
+    """
+    out = np.zeros(size)
+    np.add.at(out, flat, weights.ravel())
+    return out
 
 
 def _relax_chunked(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Array, ...]:
@@ -232,52 +238,6 @@ def _relax_chunked(cv: Any, pieces: _Pieces, inside: Any, pid: Any) -> tuple[Arr
     parts = [_relax(cv, pieces, inside[i : i + step], pid[i : i + step])
              for i in range(0, len(inside), step)]  # fmt: skip
     return tuple(np.concatenate(c) for c in zip(*parts))
-
-
-def _children(cv: Any, pieces: _Pieces, pid: list[int], j: int, at: float) -> list[list[int]]:
-    """Cut member j's piece at the jump and where it turns convex, else at its deepest point."""
-    slot = next((d for d, x in enumerate(pid) if x >= 0 and pieces.rows[x][0] == j), len(pid))
-    key = pieces.rows[pid[slot]][7] if slot < len(pid) else (j, 0, pieces.size, False)
-    parts = pieces.cuts.get(key)
-    if parts is None:
-        _, lo, hi, open_ = key
-        g, v = _piece(cv, j, (lo, hi, open_))
-        if lo == 0 and not open_ and cv.const[j] < v[0]:
-            cut = [(0, 0, False), *_runs(cv, j, 0, hi, True)]  # the jump at 0 first
-        else:
-            cut = _runs(cv, j, lo, hi, open_)
-        parts = [pieces.get(j, *x) for x in cut] if len(cut) > 1 else []
-        pieces.cuts[key] = parts
-    if not parts:  # one convex run under a bridge: cut at its deepest grid point
-        _, lo, hi, open_ = key
-        g, v = _piece(cv, j, (lo, hi, open_))
-        verts = pieces.rows[pieces.get(*key)][6]
-        a = int(verts[max(np.searchsorted(g[verts], at, side="right") - 1, 0)])
-        b = int(verts[min(np.searchsorted(verts, a) + 1, verts.size - 1)])
-        if b - a < 2:
-            return []
-        chord = v[a] + (g[a + 1 : b] - g[a]) * (v[b] - v[a]) / (g[b] - g[a])
-        m = lo + a + 1 + int(np.argmax(chord - v[a + 1 : b]))
-        parts = [pieces.get(j, lo, m, open_), pieces.get(j, m, hi, False)]
-    head, tail = pid[:slot], pid[slot + 1 :]
-    return [[*head, x, *tail] for x in parts]
-
-
-def _runs(cv: Any, j: int, lo: int, hi: int, open_: bool) -> list[tuple[int, int, bool]]:
-    """The piece cut where its interpolant turns convex: concave runs, convex stretches."""
-    g, v = _piece(cv, j, (lo, hi, open_))
-    dg = np.diff(g)
-    d = np.diff(v) / np.where(dg > 0, dg, 1.0)
-    tol = 1e-9 * (1.0 + np.abs(d).max(initial=0.0))
-    cut = np.flatnonzero((d[1:] > d[:-1] + tol) & (dg[1:] > 0) & (dg[:-1] > 0)) + 1
-    ends = [0, *cut.tolist(), g.size - 1]
-    parts: list[list[int]] = []  # [first, last, made of single cells]
-    for a, b in itertools.pairwise(ends):
-        if b - a == 1 and parts and parts[-1][2]:
-            parts[-1][1] = b  # single cells in a row: one convex stretch
-        else:
-            parts.append([a, b, int(b - a == 1)])
-    return [(lo + a, lo + b, open_ and a == 0) for a, b, _ in parts]
 
 
 def branch_and_bound(
@@ -316,34 +276,10 @@ def branch_and_bound(
         mask, pid = node_fix(cv, pieces, (mask[go], pid[go]), (price[go], best[owner[go]]),
                              split[go])  # fmt: skip
         state = (owner[go], pid, at[go], mask)
-        owner, pid, mask = _branch(cv, pieces, state, split[go], (bound[go], closed))
+        owner, pid, mask = branch(cv, pieces, state, split[go], (bound[go], closed))
         np.add.at(nodes, owner, 1)
     upper = np.maximum(closed, best) + inside @ cv.excess
     return best, upper, nodes
-
-
-def _branch(
-    cv: Any, pieces: _Pieces, state: tuple[Any, ...], split: Any, bounds: Any
-) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
-    """The children of the open nodes: (their rows, their pieces, their members)."""
-    owner, pid, at, mask = state
-    bound, closed = bounds
-    kids: list[list[int]] = []
-    who: list[int] = []
-    parent: list[int] = []
-    rows_ = pid.tolist()
-    for i in range(len(owner)):
-        new = _children(cv, pieces, [x for x in rows_[i] if x >= 0], int(split[i]),
-                        float(at[i, split[i]]))  # fmt: skip
-        if not new:
-            closed[owner[i]] = max(closed[owner[i]], bound[i])
-        kids += new
-        who += [int(owner[i])] * len(new)
-        parent += [i] * len(new)
-    width = max((len(x) for x in kids), default=0)
-    pid = np.array([x + [-1] * (width - len(x)) for x in kids], dtype=np.intp)
-    pid = pid.reshape(len(kids), width)
-    return np.asarray(who, dtype=np.intp), pid, mask[np.asarray(parent, dtype=np.intp)]
 
 
 def excess(cv: Any) -> Array:

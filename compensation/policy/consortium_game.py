@@ -89,6 +89,32 @@ class ConsortiumValue:
         return sp.csr_matrix((np.ones(e), (np.arange(e), self.owner)), shape=(e, len(self.const)))
 
     @cached_property
+    def _by_slot(self) -> tuple[tuple[Any, NDArray[np.intp]], ...]:
+        """Per slot i: the members with more than i edges (a slice if all) and their i-th."""
+        order = np.argsort(self.owner, kind="stable")  # by member, then by edge
+        counts = np.bincount(self.owner, minlength=len(self.const))
+        start = np.cumsum(counts) - counts
+        out = []
+        for i in range(int(counts.max(initial=0))):
+            who = np.flatnonzero(counts > i)
+            out.append((slice(None) if who.size == counts.size else who, order[start[who] + i]))
+        return tuple(out)
+
+    def per_member(self, x: Array) -> Array:
+        """Amounts per edge ``x`` of shape ``(k, E)`` summed per member: ``x @ onehot``.
+
+        Bit for bit the sparse product, layout (column-major) included, whose reductions
+        later depend on it: each member's edges added to 0 in edge order, without the
+        product's transposed copy of ``x``.
+        """
+        if len(self._by_slot) > 4:  # curved flows' many edges: a pass per slot costs more
+            return np.asarray(x @ self.onehot)
+        out = np.zeros((len(x), len(self.const)), order="F")
+        for who, edge in self._by_slot:
+            out[:, who] += x[:, edge]
+        return out
+
+    @cached_property
     def _edge_start(self) -> Array:
         return np.asarray(own_before(self))
 
