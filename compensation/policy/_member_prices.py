@@ -12,7 +12,7 @@ Payoffs are likewise computed once at zero prices and shifted by the transfers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,11 +23,25 @@ from ..model.members import Members
 from ..model.parameters import Parameters
 from ..model.payoffs import payoff_terms
 from ._dual import GRID, Prepared, allocate_rows, prepare
-from ._member_hull import Array
+from ._member_hull import Array, Part
 
 __all__ = ["Market", "Play", "best_response", "price_bracket"]
 
 POINTS = 33  # own prices scanned per best response before refining
+MEMO = 20_000  # plays remembered per market (a few kB each)
+
+
+def _with(obj: Any, **changes: Any) -> Any:
+    """``dataclasses.replace`` without its per-call introspection (the price game's hot path).
+
+    The fields are set as given, no ``__init__`` is run, and cached properties are dropped
+    (they depend on the fields).
+    """
+    new = object.__new__(type(obj))
+    state = {k: v for k, v in obj.__dict__.items() if k in _FIELDS[type(obj)]}
+    state.update(changes)
+    new.__dict__.update(state)
+    return new
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,9 @@ class Market:
     paid: Array  # share of g_j paid per doctor-day at j: 1 - chi + chi e_j
     q: Parameters  # the members' view of p (one entry per member)
     travel: Array
+    # Plays already met, by price and subsidy profile: best responses, the certificate and
+    # the design's searches ask again for profiles they (or a neighbour) played before.
+    memo: dict[bytes, Play] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, p: Parameters, members: Members, e: Any, cap: float) -> Market:
@@ -72,11 +89,11 @@ class Market:
         """The prepared leader problem at prices ``w`` and subsidies ``g`` (hulls reused)."""
         prep = self.prep
         d = self.factor * w + self.paid * g
-        part = replace(prep.part, beta=prep.part.beta + d[:, None])
+        part = _with(prep.part, beta=prep.part.beta + d[:, None])
         slope, width, row, bridge = prep.edges
         moved = slope + d[row]
         order = np.argsort(-moved, kind="stable")
-        return replace(
+        return _with(
             prep,
             part=part,
             vals=prep.vals + d[:, None] * prep.grid,
@@ -86,9 +103,14 @@ class Market:
 
     def play(self, w: Array, g: Array) -> Play:
         """The leader's allocation and everybody's payoffs at prices ``w``, subsidies ``g``."""
-        n = len(w)
-        s, _ = allocate_rows(self.shifted(w, g), np.arange(n), self.cap)
-        return self.payoffs(s, w, g)
+        key = np.asarray(w, float).tobytes() + np.asarray(g, float).tobytes()
+        hit = self.memo.get(key)
+        if hit is None:
+            s, _ = allocate_rows(self.shifted(w, g), np.arange(len(w)), self.cap)
+            if len(self.memo) >= MEMO:
+                self.memo.clear()
+            hit = self.memo[key] = self.payoffs(s, w, g)
+        return hit
 
     def payoffs(self, s: Array, w: Array, g: Array) -> Play:
         # MODEL.md §10 at zero prices and subsidies (they are added below, in closed form).
@@ -109,6 +131,9 @@ class Market:
         welfare = wel0 - lam * float(paid.sum())
         objective = (1 - eta) * primary + eta * joint
         return Play(s, leader, primary, objective, welfare, float(np.dot(g, s)))
+
+
+_FIELDS = {cls: frozenset(cls.__dataclass_fields__) for cls in (Prepared, Part)}
 
 
 def price_bracket(mk: Market, w: Array, g: Array, j: int) -> tuple[float, float]:

@@ -5,11 +5,14 @@ active members set their internal prices :math:`w_j` at a Nash equilibrium
 (:mod:`compensation.policy.member_prices`); the leader allocates. Welfare at each subsidy is
 evaluated at the price equilibrium (warm-started from the last one), the best uniform
 :math:`g` found by a scan, a bounded scalar search and Newton steps on differences, with
-the budget :math:`\sum_j g_j s_j \le B` met at its root where it binds. The targeted design
-improves one member's subsidy at a time from the uniform one (a local search: never worse
-than uniform, not certified optimal). Only subsidies at which the members' prices settle
-count (an outcome must be an equilibrium, MODEL.md §5); where they settle nowhere the design
-says so and reports the best point met.
+the budget :math:`\sum_j g_j s_j \le B` met at its root where it binds; a warm start whose
+best responses do not settle is retried from the table's prices (the price game may have
+several equilibria, and cycles near some). The targeted design improves one member's
+subsidy at a time from the uniform one and, at N = 2, also from the best point of a grid
+(a search: never worse than uniform or the grid, not certified optimal; the tests compare
+it with a brute-force grid). Only subsidies at which the members' prices settle count (an
+outcome must be an equilibrium, MODEL.md §5); where they settle nowhere the design says so
+and reports the best point met.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ __all__ = ["Design", "Evaluator", "primary_design"]
 
 SCAN = 13  # subsidies scanned before refining
 SWEEPS = 2  # passes of the targeted design over the members
+SEED = 9  # subsidies a member on the grid that seeds a second targeted search (N = 2)
+RETRY = 8  # passes of a cold retry (the table's prices settled within 4 where they did)
 NOISE = 1e-9  # relative noise of welfare from the price equilibria (a tie within it)
 
 
@@ -41,12 +46,20 @@ class Evaluator:
     strict: bool = True  # count only subsidies at which the members' prices settle
     calls: int = 0
     seen: dict[bytes, tuple[float, float, Array, bool]] = field(default_factory=dict)
+    origin: Array = field(init=False)  # the table's prices: the cold start
+
+    def __post_init__(self) -> None:
+        self.origin = np.array(self.start, float)
 
     def __call__(self, g: Array) -> tuple[float, float, Array, bool]:
         key = np.asarray(g, float).tobytes()
         if key not in self.seen:
             self.calls += 1
             w, _, ok, _ = solve_prices(self.mk, g, self.start, local=self.calls > 1)
+            if not ok and self.calls > 1:
+                # Searched near the last prices, best responses may cycle where from the
+                # table's prices they settle: equilibria of the price game are not unique.
+                w, _, ok, _ = solve_prices(self.mk, g, self.origin, max_iter=RETRY)
             if ok:
                 self.start = w  # warm start: neighbouring subsidies have nearby prices
             play = self.mk.play(w, g)
@@ -139,6 +152,33 @@ def _newton(ev: Evaluator, make: Any, t: float, h: float, lo: float) -> float:
     return t
 
 
+def _coordinate(ev: Evaluator, g: Array, top: float) -> Array:
+    """Improve one member's subsidy at a time while it pays (at most ``SWEEPS`` passes)."""
+    for _ in range(SWEEPS):
+        changed = False
+        for j in range(len(g)):
+
+            def make(t: float, j: int = j, g: Array = g) -> Array:
+                out = g.copy()
+                out[j] = t
+                return out
+
+            t, v = _line(ev, make, 0.0, max(top, 2 * g[j]))
+            if v > ev.score(g) + 1e-12 * (1 + abs(v)):
+                g, changed = make(t), True
+        if not changed:
+            break
+    return g
+
+
+def _grid_seed(ev: Evaluator, n: int, top: float) -> Array:
+    """The best feasible settled profile on a grid of ``SEED`` subsidies a member."""
+    axis = np.linspace(0.0, top, SEED)
+    grid = np.stack(np.meshgrid(*([axis] * n), indexing="ij"), axis=-1).reshape(-1, n)
+    scores = [ev.score(g) for g in grid]
+    return np.array(grid[int(np.argmax(scores))])
+
+
 def primary_design(mk: Market, budget: float, targeted: bool, start: Array) -> Design:
     """Best uniform subsidy, and from it the targeted design, at members' price equilibria."""
     n = len(mk.e)
@@ -151,21 +191,18 @@ def primary_design(mk: Market, budget: float, targeted: bool, start: Array) -> D
     g = np.full(n, g_uni)
     method = "price equilibrium + scalar search"
     if targeted and np.isfinite(w_uni):
-        for _ in range(SWEEPS):
-            changed = False
-            for j in range(n):
-
-                def make(t: float, j: int = j, g: Array = g) -> Array:
-                    out = g.copy()
-                    out[j] = t
-                    return out
-
-                t, v = _line(ev, make, 0.0, max(top, 2 * g[j]))
-                if v > ev.score(g) + 1e-12 * (1 + abs(v)):
-                    g, changed = make(t), True
-            if not changed:
-                break
+        g = _coordinate(ev, g, top)
         method = "price equilibrium + coordinate search from the uniform design"
+        if n == 2:
+            # From the uniform design one member's subsidy alone may lead nowhere better when
+            # the gain needs both to move (one member entering with a larger subsidy while
+            # the other's falls): search again from the best point of a grid.
+            seed = _grid_seed(ev, n, top)
+            if ev.score(seed) > ev.score(g):
+                alt = _coordinate(ev, seed, top)
+                if ev.score(alt) > ev.score(g):
+                    g = alt
+            method += f" and from the best of a {SEED}x{SEED} grid"
     w = ev(g)[2]
     if not ev.strict:
         method += " (prices settled at no subsidy tried)"

@@ -250,11 +250,14 @@ def consortium_subsidy(
     exactly, at its root); with N = 1 it is the two-player primary-led design
     (:func:`~compensation.policy.stackelberg.optimal_subsidy`), pass-through ½ for the linear
     flow. The targeted design improves one member's :math:`g_j` at a time from the uniform
-    one: never worse than it, not certified optimal. ``marginal_welfare`` is then the
-    welfare gained per 万元 of extra spending when :math:`g_j` rises a little, prices and
-    allocation re-solved. Participation is taken as given and checked, as above. With
-    linear flows members may outbid each other for scarce doctors by ever smaller margins:
-    then no price equilibrium exists, and ``price_stable`` is False.
+    one and, at N = 2, also from the best point of a 9 × 9 grid; a warm-started price solve
+    that does not settle is retried from the table's prices. Never worse than uniform (or
+    the grid), not certified optimal (a test compares it with a brute-force grid at N = 2).
+    ``marginal_welfare`` is then the welfare gained per 万元 of extra spending when
+    :math:`g_j` rises a little, prices and allocation re-solved. Participation is taken as
+    given and checked, as above. With linear flows members may outbid each other for scarce
+    doctors by ever smaller margins: then no price equilibrium exists, and
+    ``price_stable`` is False.
 
     Examples
     --------
