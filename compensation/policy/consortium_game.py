@@ -131,9 +131,8 @@ class ConsortiumValue:
 
         ``rows`` defaults to every member in order (``r = N``).
         """
-        part, const = (self.part, self.const) if rows is None else (self.part.take(rows),
-                                                                     self.const[rows])  # fmt: skip
-        return np.where(s > 0, part.value(s), np.maximum(const[:, None], 0.0))
+        part = self.part if rows is None else self.part.take(rows)
+        return np.where(s > 0, part.value(s), np.maximum(part.const, 0.0))
 
     def _fill(self, t: NDArray[np.bool_]) -> tuple[Array, Array]:
         """Greedy fill of each coalition's hull edges: taken amount per edge and per member."""
