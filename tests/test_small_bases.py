@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from compensation.solvers import equilibria
 from compensation.solvers._bases import label_keys, small_equilibria
+from compensation.solvers._join import join_labels
 from compensation.solvers.equilibria import nash_equilibria
-from compensation.solvers.vertex import hull_vertices, join_labels, polish
+from compensation.solvers.vertex import hull_vertices, polish
 
 from .strategies import bimatrix
 from .test_vertex import _close, _sorted_components, _sorted_pairs

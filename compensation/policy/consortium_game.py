@@ -198,8 +198,7 @@ class ConsortiumValue:
         base = np.where(members, self.term(s), 0.0).sum(axis=1)
         total = s.sum(axis=1)
         best = base - self._cost(total)
-        zero = np.where(members, np.maximum(self.const, 0.0), 0.0).sum(axis=1)
-        hull = zero + (x * self.slope).sum(axis=1) - self._cost(total)
+        hull = self._hull(t, x, total)
         # The edge filled part-way may bridge a non-concave stretch (a readiness cost at 0, a
         # flow cap): give that member its best amount on its true term, the others fixed.
         partial = (x > 0) & (x < np.where(t[:, 1:][:, self.owner], self.width, 0.0))
@@ -296,9 +295,12 @@ class ConsortiumValue:
         """
         t = np.asarray(coalitions, dtype=bool)
         x, s = self._fill(t)
+        return np.where(t[:, 0], self._hull(t, x, s.sum(axis=1)), 0.0)
+
+    def _hull(self, t: NDArray[np.bool_], x: Array, total: Array) -> Array:
+        """The concave hull's value of the greedy fill ``x`` (the relaxation's bound)."""
         zero = np.where(t[:, 1:], np.maximum(self.const, 0.0), 0.0).sum(axis=1)
-        value = zero + (x * self.slope).sum(axis=1) - self._cost(s.sum(axis=1))
-        return np.where(t[:, 0], value, 0.0)
+        return zero + (x * self.slope).sum(axis=1) - self._cost(total)
 
 
 def consortium_game(

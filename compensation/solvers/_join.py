@@ -35,11 +35,12 @@ def join_labels(
     nd_y, dg_y = _split(lab_y.sum(axis=1) == n)
     parts = [_complements(kx[nd_x] ^ full, ky[nd_y], nd_x, nd_y)]
     for xs, ys in ((dg_x, np.arange(len(ky))), (nd_x, dg_y)):
+        lack_y = ~ky[ys] & full  # the labels each y lacks, the same for every chunk of xs
         # Rows in chunks: a pair is complete when no label is missing from both.
         step = max(1, 4_000_000 // max(1, ys.size * kx.shape[1]))
         for s in range(0, xs.size, step):
             chunk = xs[s : s + step]
-            miss = (~kx[chunk][:, None, :] & ~ky[ys][None, :, :] & full).any(axis=2)
+            miss = (~kx[chunk][:, None, :] & lack_y[None, :, :]).any(axis=2)
             a, b = np.nonzero(~miss)
             parts.append((chunk[a], ys[b]))
     ii = np.concatenate([p[0] for p in parts]).astype(np.intp)

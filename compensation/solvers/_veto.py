@@ -22,7 +22,14 @@ from numpy.typing import NDArray
 from ._coalitions import coalition_matrix
 from ._sampling import Design, ordering_marginals
 
-__all__ = ["CHECK_EXACT", "CHECK_SAMPLES", "check_veto", "veto_block_means", "veto_weights"]
+__all__ = [
+    "CHECK_EXACT",
+    "CHECK_SAMPLES",
+    "check_veto",
+    "veto_block_means",
+    "veto_players",
+    "veto_weights",
+]
 
 Array = NDArray[np.float64]
 #: Most players of a function game whose veto condition is checked on all 2**n coalitions.

@@ -83,9 +83,7 @@ class FunctionGame:
     veto: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        n = self.n
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n must be an integer ≥ 1 (players); got {n!r}")
+        n = check_count("n", self.n, what="players")
         check_count("batch", self.batch)
         names = tuple(self.names) or tuple(f"player {i}" for i in range(n))
         if len(names) != n:

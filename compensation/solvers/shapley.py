@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._results import Result
 from .._validation import check_choice
-from ._rowgen import popcount
+from ._coalitions import popcount
 from ._sampling import (
     MIN_BLOCKS,
     Design,

@@ -25,7 +25,6 @@ from ._join import join_labels
 __all__ = [
     "equilibrium_vertices",
     "hull_vertices",
-    "join_labels",
     "polish",
     "polytope_vertices",
 ]
@@ -240,8 +239,9 @@ def equilibrium_vertices(
     if not ties and (lab_x.sum(axis=1) == m).all():
         single = _partners(Ap, X, lab_x, tol)
         if single is not None:
-            Y, ii, jj = single  # ii is sorted and distinct: each x has one partner
-            return polish(Bp.T, X[ii], lab_x[ii]), Y, jj, jj, False
+            Y, ii = single  # ii is sorted and distinct: each x has one partner
+            k = np.arange(len(Y))
+            return polish(Bp.T, X[ii], lab_x[ii]), Y, k, k, False
     Y, lab_y, exact_y = hull_vertices(Ap, tol, joggle=jy)
     # Q's labels in P's numbering: row i best reply -> i, column j unused -> m + j.
     lab_y = np.concatenate([lab_y[:, n:], lab_y[:, :n]], axis=1)
@@ -313,8 +313,8 @@ def _has_ties(Ap: NDArray[np.float64], Bp: NDArray[np.float64], tol: float) -> b
 
 def _partners(
     Ap: NDArray[np.float64], X: NDArray[np.float64], lab_x: NDArray[np.bool_], tol: float
-) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]] | None:
-    """The unique partner of each nondegenerate vertex of P: ``(Y, ii, jj)``, or None.
+) -> tuple[NDArray[np.float64], NDArray[np.intp]] | None:
+    """The unique partner ``Y[k]`` of each nondegenerate vertex ``X[ii[k]]`` of P, or None.
 
     None if a system is singular or a partner degenerate: then the two-polytope join decides.
     """
@@ -350,5 +350,4 @@ def _partners(
     if ((np.abs(u[ok] - 1) <= tol).sum(axis=1) + (y[ok] <= tol).sum(axis=1) != n).any():
         return None
     Y = np.where(lab_x[ok, m:], np.maximum(y[ok], 0.0), 0.0)
-    ii = np.nonzero(ok)[0]
-    return Y, ii, np.arange(len(Y))
+    return Y, np.nonzero(ok)[0]
